@@ -1,0 +1,97 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "Coffer",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "coffer", targets: ["coffer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    ],
+    targets: [
+        // MARK: storage engine
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: swiftSettings),
+        .target(name: "Storage", dependencies: ["LMDB"], swiftSettings: swiftSettings),
+
+        // MARK: keys
+        .target(name: "Shamir", swiftSettings: swiftSettings),
+        .target(
+            name: "Barrier",
+            dependencies: ["Storage", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: consensus
+        .target(name: "Raft", swiftSettings: swiftSettings),
+        .target(name: "Linearizability", swiftSettings: swiftSettings),
+        .target(name: "RaftSimulator", dependencies: ["Raft", "Linearizability"], swiftSettings: swiftSettings),
+
+        // MARK: language
+        .target(name: "HCL", swiftSettings: swiftSettings),
+        .target(name: "Policy", dependencies: ["HCL"], swiftSettings: swiftSettings),
+
+        // MARK: the secrets manager
+        .target(
+            name: "Core",
+            dependencies: [
+                "Barrier", "Storage", "Shamir", "HCL", "Policy",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "API",
+            dependencies: [
+                "Core",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CofferServer",
+            dependencies: [
+                "API", "Core", "HCL", "Storage", "Barrier",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "coffer",
+            dependencies: [
+                "CofferServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: tests
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: swiftSettings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swiftSettings),
+        .testTarget(name: "ShamirTests", dependencies: ["Shamir"], swiftSettings: swiftSettings),
+        .testTarget(name: "BarrierTests", dependencies: ["Barrier", "Storage"], swiftSettings: swiftSettings),
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator", "Linearizability"], swiftSettings: swiftSettings),
+        .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"], swiftSettings: swiftSettings),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "HCL"], swiftSettings: swiftSettings),
+        .testTarget(name: "HCLTests", dependencies: ["HCL"], swiftSettings: swiftSettings),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "Storage", "Barrier"], swiftSettings: swiftSettings),
+        .testTarget(name: "APITests", dependencies: ["API", "CofferServer", "Core"], swiftSettings: swiftSettings),
+    ]
+)

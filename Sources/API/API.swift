@@ -1,0 +1,1 @@
+// API: placeholder until the module's first type lands.

@@ -1,0 +1,1 @@
+// Barrier: placeholder until the module's first type lands.

@@ -1,0 +1,1 @@
+// CofferServer: placeholder until the module's first type lands.

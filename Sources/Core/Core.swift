@@ -1,0 +1,1 @@
+// Core: placeholder until the module's first type lands.

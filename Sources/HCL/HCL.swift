@@ -1,0 +1,1 @@
+// HCL: placeholder until the module's first type lands.

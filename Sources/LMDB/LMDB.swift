@@ -1,0 +1,1 @@
+// LMDB: placeholder until the module's first type lands.

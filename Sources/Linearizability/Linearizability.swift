@@ -1,0 +1,1 @@
+// Linearizability: placeholder until the module's first type lands.

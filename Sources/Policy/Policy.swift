@@ -1,0 +1,1 @@
+// Policy: placeholder until the module's first type lands.

@@ -1,0 +1,1 @@
+// Raft: placeholder until the module's first type lands.

@@ -1,0 +1,1 @@
+// RaftSimulator: placeholder until the module's first type lands.

@@ -1,0 +1,1 @@
+// Shamir: placeholder until the module's first type lands.

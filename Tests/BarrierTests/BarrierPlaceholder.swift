@@ -1,0 +1,4 @@
+import Testing
+@testable import Barrier
+
+@Test func BarrierModuleLinks() { #expect(Bool(true)) }

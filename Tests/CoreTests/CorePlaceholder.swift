@@ -1,0 +1,4 @@
+import Testing
+@testable import Core
+
+@Test func CoreModuleLinks() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import HCL
+
+@Test func HCLModuleLinks() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import Policy
+
+@Test func PolicyModuleLinks() { #expect(Bool(true)) }

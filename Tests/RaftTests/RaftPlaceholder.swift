@@ -1,0 +1,4 @@
+import Testing
+@testable import Raft
+
+@Test func RaftModuleLinks() { #expect(Bool(true)) }

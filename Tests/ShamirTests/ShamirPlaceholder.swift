@@ -1,0 +1,4 @@
+import Testing
+@testable import Shamir
+
+@Test func ShamirModuleLinks() { #expect(Bool(true)) }
