@@ -1,1 +1,0 @@
-// CofferServer: placeholder until the module's first type lands.
