@@ -1,1 +1,0 @@
-// HCL: placeholder until the module's first type lands.

@@ -1,4 +1,0 @@
-import Testing
-@testable import HCL
-
-@Test func HCLModuleLinks() { #expect(Bool(true)) }
