@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+
+/// The `coffer` command line: a server, and a drop-in client for the `vault`/`bao` commands operators use.
+struct CofferCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coffer",
+        abstract: "Coffer: a Vault-compatible secrets cluster.",
+        discussion: """
+            Client commands talk to the server at $COFFER_ADDR (or $VAULT_ADDR, or -address) with the token in \
+            $COFFER_TOKEN (or $VAULT_TOKEN, or ~/.vault-token).
+            """,
+        subcommands: [
+            ReadCommand.self, WriteCommand.self, ListCommand.self, DeleteCommand.self, UnwrapCommand.self,
+            StatusCommand.self, OperatorCommand.self, TokenCommand.self, ServerSubcommand.self,
+        ])
+}
+
+/// Entry point: normalises the command line, runs the command, and maps failures to Vault's exit statuses
+/// (1 for usage errors, the command's own status otherwise).
+@main
+enum CofferMain {
+    static func main() async {
+        let arguments = ArgumentNormalizer.normalize(Array(CommandLine.arguments.dropFirst()))
+        do {
+            var command = try CofferCommand.parseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as CLIError {
+            if !error.message.isEmpty {
+                Console.error(error.message)
+            }
+            exit(error.exitCode)
+        } catch {
+            let code = CofferCommand.exitCode(for: error)
+            if code == .success {
+                let message = CofferCommand.fullMessage(for: error)
+                if !message.isEmpty {
+                    Console.output(message)
+                }
+                exit(0)
+            }
+            Console.error(CofferCommand.fullMessage(for: error))
+            // ArgumentParser uses 64 for usage errors; Vault uses 1.
+            exit(code.rawValue == 64 ? 1 : code.rawValue)
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+
+/// `coffer operator rotate`: install a new barrier key term (PUT `sys/rotate`) and print the new key status.
+/// Old terms stay readable; new writes use the new term.
+struct OperatorRotate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate", abstract: "Rotate the barrier encryption key.")
+
+    @OptionGroup var clientOptions: ClientOptions
+    @OptionGroup var formatOption: FormatOption
+
+    @Argument(help: .hidden)
+    var arguments: [String] = []
+
+    mutating func run() async throws {
+        let format = try formatOption.resolved()
+        if !arguments.isEmpty {
+            throw CLIError.usage("Too many arguments (expected 0, got \(arguments.count))")
+        }
+        let client = clientOptions.client()
+        do {
+            _ = try await client.send("PUT", "sys/rotate")
+        } catch {
+            throw CLIError.request("Error rotating key: \(error)")
+        }
+        let status = try await KeyStatus.fetch(client)
+        switch format {
+        case .json:
+            Console.output(GoJSON.indented(status.jsonValue()))
+        case .table, .raw:
+            Console.output("Success! Rotated key")
+            Console.output("")
+            Console.output(status.table())
+        }
+    }
+}
