@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+"""Record OpenBao's answers to ACL questions, for Coffer's differential ACL test.
+
+Starts `bao server -dev` on a free loopback port, writes the policies below through
+the HTTP API, and for every (policy set, path) pair asks `sys/capabilities` with a
+token that holds exactly that policy set. The answers go to cases.json next to this
+script; Tests/PolicyTests/ACLOracleTests.swift replays them against Coffer's ACL.
+
+Usage: python3 tests/acl-oracle/record.py   (needs `bao` on PATH and `requests`)
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT_TOKEN = "root"
+
+# The name "default" is OpenBao's built-in default policy; Coffer compares it with
+# Policy.defaultPolicy, so it is not written here.
+POLICIES = {
+    # A trading firm's design: one strategy key readable, all other exchange keys
+    # denied by a segment wildcard, reporting denied by a glob.
+    "trading": """
+path "secret/data/trading/exchange-keys/strategy-alpha" { capabilities = ["read"] }
+path "secret/data/trading/tls/trading-engine" { capabilities = ["read"] }
+path "auth/token/renew-self" { capabilities = ["update"] }
+path "auth/token/lookup-self" { capabilities = ["read"] }
+path "secret/data/trading/exchange-keys/+" { capabilities = ["deny"] }
+path "secret/data/reporting/*" { capabilities = ["deny"] }
+""",
+    # Globs against segment wildcards at different positions.
+    "globs": """
+path "secret/*" { capabilities = ["read"] }
+path "secret/data/*" { capabilities = ["read", "list"] }
+path "secret/data/app/*" { capabilities = ["create", "update"] }
+path "secret/data/app/exact" { capabilities = ["delete"] }
+path "secret/data/+/config" { capabilities = ["read", "update"] }
+path "secret/data/+/config*" { capabilities = ["list"] }
+path "secret/+/team-*" { capabilities = ["patch"] }
+path "secret/metadata/" { capabilities = ["list"] }
+path "kv/*" { capabilities = ["read"] }
+path "kv/a*" { capabilities = ["update"] }
+path "kv/ab*" { capabilities = ["delete"] }
+path "kv/+" { capabilities = ["list"] }
+path "kv/+/+" { capabilities = ["create"] }
+path "kv/+/x" { capabilities = ["sudo", "read"] }
+path "kv/a/+" { capabilities = ["patch"] }
+path "+/anywhere" { capabilities = ["read", "create"] }
+""",
+    # Several `+` segments competing with each other and with globs.
+    "multiplus": """
+path "org/+/team/+/secrets/+" { capabilities = ["read"] }
+path "org/+/team/+/*" { capabilities = ["list"] }
+path "org/acme/+/+/secrets/+" { capabilities = ["update"] }
+path "org/+/+/+/secrets/db" { capabilities = ["delete"] }
+path "org/acme/team/+/secrets/+" { capabilities = ["create"] }
+path "org/*" { capabilities = ["sudo"] }
+path "org/acme/team/blue/secrets/*" { capabilities = ["patch"] }
+""",
+    # Deny merging across two policies on the same patterns.
+    "shared-reader": """
+path "shared/*" { capabilities = ["read", "list"] }
+path "shared/prod/db" { capabilities = ["read", "update"] }
+path "shared/+/public" { capabilities = ["read"] }
+path "shared/prod/*" { capabilities = ["read"] }
+""",
+    "shared-denier": """
+path "shared/prod/*" { capabilities = ["deny"] }
+path "shared/prod/db" { capabilities = ["deny"] }
+path "shared/+/public" { capabilities = ["update"] }
+path "shared/dev/*" { capabilities = ["create"] }
+""",
+    # Union of capabilities across two policies for the same pattern.
+    "team-read": """
+path "team/x/*" { capabilities = ["read"] }
+path "team/+/notes" { capabilities = ["read"] }
+path "team/y" { capabilities = ["list"] }
+""",
+    "team-write": """
+path "team/x/*" { capabilities = ["create", "update"] }
+path "team/+/notes" { capabilities = ["patch"] }
+path "team/y" { capabilities = ["read"] }
+""",
+    # Operator-style sudo paths and the legacy `policy =` shorthand.
+    "operator": """
+path "sys/mounts/*" { capabilities = ["create", "read", "update", "delete", "list", "sudo"] }
+path "sys/policies/acl/*" { capabilities = ["create", "read", "update", "delete", "list", "sudo"] }
+path "sys/seal" { capabilities = ["update", "sudo"] }
+path "sys/raw/*" { policy = "sudo" }
+path "sys/audit" { capabilities = ["read", "sudo"] }
+path "sys/audit/*" { capabilities = ["deny"] }
+path "legacy/read/*" { policy = "read" }
+path "legacy/write/*" { policy = "write" }
+path "legacy/deny/*" { policy = "deny" }
+path "legacy/mixed" {
+  policy = "read"
+  capabilities = ["update"]
+}
+""",
+    # Odd corners: empty capabilities, deny plus others, leading slash, list fallback,
+    # scan, duplicate stanzas in one policy.
+    "edges": """
+path "e/*" { capabilities = ["read"] }
+path "e/x/*" { capabilities = [] }
+path "e/y" { capabilities = ["read", "deny", "update"] }
+path "/leading/slash" { capabilities = ["read"] }
+path "dir/list" { capabilities = ["list"] }
+path "dir/list/" { capabilities = ["read"] }
+path "dir/glob*" { capabilities = ["list", "scan"] }
+path "dup/x" { capabilities = ["read"] }
+path "dup/x" { capabilities = ["update"] }
+path "plus/+" { capabilities = ["read"] }
+path "plus/+/*" { capabilities = ["update"] }
+path "plus/a+b/c" { capabilities = ["delete"] }
+""",
+}
+
+# The same kind of rules in the JSON form Vault accepts.
+POLICIES["json-form"] = json.dumps({
+    "path": {
+        "json/*": {"capabilities": ["read"]},
+        "json/+/deep": {"capabilities": ["update", "list"]},
+        "json/fixed": {"capabilities": ["deny"]},
+    }
+})
+
+PROBES = {
+    "trading": [
+        "secret/data/trading/exchange-keys/strategy-alpha",
+        "secret/data/trading/exchange-keys/strategy-beta",
+        "secret/data/trading/exchange-keys/",
+        "secret/data/trading/exchange-keys",
+        "secret/data/trading/exchange-keys/strategy-alpha/",
+        "secret/data/trading/exchange-keys/strategy-alpha/v2",
+        "secret/data/trading/exchange-keys/binance",
+        "secret/data/trading/tls/trading-engine",
+        "secret/data/trading/tls/trading-engine-2",
+        "secret/data/trading/tls/other",
+        "secret/data/reporting/",
+        "secret/data/reporting",
+        "secret/data/reporting/q1",
+        "secret/data/reporting/q1/summary",
+        "secret/data/trading",
+        "secret/metadata/trading/exchange-keys/strategy-alpha",
+        "auth/token/renew-self",
+        "auth/token/lookup-self",
+        "auth/token/lookup",
+        "/secret/data/trading/exchange-keys/strategy-alpha",
+        "sys/capabilities-self",
+        "cubbyhole/foo",
+    ],
+    "globs": [
+        "secret/foo", "secret/data/foo", "secret/data/app/foo", "secret/data/app/exact",
+        "secret/data/app/exact/", "secret/data/web/config", "secret/data/app/config",
+        "secret/data/web/configs", "secret/data/web/config/x", "secret/data/web/other",
+        "secret/metadata/team-a", "secret/data/team-a", "secret/data/team-", "secret/metadata/",
+        "secret/metadata", "secret/metadata/x", "kv/", "kv", "kv/b", "kv/a", "kv/abc", "kv/ab",
+        "kv/b/c", "kv/b/x", "kv/a/x", "kv/a/y", "kv/b/c/d", "kv/a/", "x/anywhere", "kv/anywhere",
+        "secret/anywhere", "anywhere", "other/path",
+    ],
+    "multiplus": [
+        "org/acme/team/blue/secrets/db", "org/acme/team/blue/secrets/api",
+        "org/other/team/blue/secrets/api", "org/other/team/blue/secrets/db",
+        "org/acme/group/blue/secrets/api", "org/acme/group/blue/secrets/db",
+        "org/other/group/x/secrets/db", "org/other/team/red/keys", "org/other/team/red/",
+        "org/other/team/red", "org/acme/team/red/secrets/db", "org/acme/team/red/secrets/x/y",
+        "org/acme/team/blue/secrets/", "org/acme", "org/", "org",
+    ],
+    "shared": [
+        "shared/dev/db", "shared/prod/db", "shared/prod/cache", "shared/prod/", "shared/prod",
+        "shared/dev/public", "shared/prod/public", "shared/x", "shared/", "shared/dev/other",
+    ],
+    "team": [
+        "team/x/a", "team/x/", "team/x", "team/x/notes", "team/z/notes", "team/y", "team/y/",
+        "team/y/z",
+    ],
+    "operator": [
+        "sys/mounts/secret", "sys/mounts", "sys/policies/acl/foo", "sys/policies/acl", "sys/seal",
+        "sys/raw/logical/x", "sys/audit", "sys/audit/file", "sys/audit/", "legacy/read/a",
+        "legacy/write/a", "legacy/deny/a", "legacy/mixed", "legacy/other",
+    ],
+    "edges": [
+        "e/a", "e/x/a", "e/x/", "e/x", "e/y", "leading/slash", "/leading/slash", "dir/list",
+        "dir/list/", "dir/glob", "dir/globber/x", "dup/x", "plus/a", "plus/a/b", "plus/a/",
+        "plus/", "plus", "plus/a+b/c", "plus/z/c", "e//a", "dir//list",
+    ],
+    "json": ["json/a", "json/fixed", "json/x/deep", "json/x/deep/er", "json/fixed/"],
+    "default": [
+        "auth/token/lookup-self", "auth/token/renew-self", "auth/token/revoke-self",
+        "sys/capabilities-self", "identity/entity/id/abc", "identity/entity/name/bob",
+        "sys/internal/ui/resultant-acl", "sys/leases/renew", "sys/leases/lookup",
+        "sys/leases/revoke", "cubbyhole/", "cubbyhole/foo", "cubbyhole", "sys/wrapping/wrap",
+        "sys/wrapping/lookup", "sys/wrapping/unwrap", "sys/wrapping/rewrap", "sys/tools/hash",
+        "sys/tools/hash/sha2-256", "sys/tools/random", "identity/oidc/provider/p1/authorize",
+        "identity/oidc/provider/p1/token", "secret/data/x",
+    ],
+}
+
+# (policy set, probe groups). Policies in a set are attached to one token.
+SETS = [
+    (["trading"], ["trading"]),
+    (["globs"], ["globs"]),
+    (["multiplus"], ["multiplus"]),
+    (["shared-reader"], ["shared"]),
+    (["shared-denier"], ["shared"]),
+    (["shared-reader", "shared-denier"], ["shared"]),
+    (["team-read", "team-write"], ["team"]),
+    (["team-read"], ["team"]),
+    (["operator"], ["operator"]),
+    (["edges"], ["edges"]),
+    (["json-form"], ["json"]),
+    (["default"], ["default"]),
+    (["default", "trading"], ["trading", "default"]),
+    (["globs", "trading"], ["trading"]),
+]
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Bao:
+    def __init__(self, address):
+        self.address = address
+
+    def call(self, method, path, body=None, token=None):
+        headers = {"X-Vault-Token": token or ROOT_TOKEN}
+        response = requests.request(method, f"{self.address}/v1/{path}", headers=headers, json=body, timeout=10)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
+        return response.json() if response.text else None
+
+    def wait_until_ready(self, process, deadline_seconds=60):
+        deadline = time.time() + deadline_seconds
+        while time.time() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError("bao server exited early")
+            try:
+                if requests.get(f"{self.address}/v1/sys/health", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError("bao server did not become ready")
+
+
+def record(bao):
+    for name, text in POLICIES.items():
+        bao.call("PUT", f"sys/policies/acl/{name}", {"policy": text})
+    version = bao.call("GET", "sys/seal-status")["version"]
+    cases = []
+    for policy_set, groups in SETS:
+        token = bao.call("POST", "auth/token/create", {
+            "policies": policy_set,
+            "no_default_policy": "default" not in policy_set,
+        })["auth"]["client_token"]
+        held = sorted(bao.call("POST", "auth/token/lookup", {"token": token})["data"]["policies"])
+        if held != sorted(policy_set):
+            raise RuntimeError(f"token holds {held}, wanted {sorted(policy_set)}")
+        paths = list(dict.fromkeys(path for group in groups for path in PROBES[group]))
+        answer = bao.call("POST", "sys/capabilities", {"token": token, "paths": paths})
+        for path in paths:
+            cases.append({"policies": policy_set, "path": path, "capabilities": sorted(answer[path])})
+    # The root token: every path answers "root".
+    answer = bao.call("POST", "sys/capabilities", {"token": ROOT_TOKEN, "paths": ["secret/x", "sys/seal"]})
+    for path in ["secret/x", "sys/seal"]:
+        cases.append({"policies": ["root"], "path": path, "capabilities": sorted(answer[path])})
+    return version, cases
+
+
+def main():
+    port = free_port()
+    address = f"http://127.0.0.1:{port}"
+    log = tempfile.NamedTemporaryFile(prefix="bao-oracle-", suffix=".log", delete=False)
+    process = subprocess.Popen(
+        ["bao", "server", "-dev", f"-dev-root-token-id={ROOT_TOKEN}", f"-dev-listen-address=127.0.0.1:{port}"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        bao = Bao(address)
+        bao.wait_until_ready(process)
+        version, cases = record(bao)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+    output = {
+        "generated_by": "tests/acl-oracle/record.py",
+        "openbao_version": version,
+        "note": "capabilities are sys/capabilities answers; 'default' is OpenBao's built-in default policy",
+        "policies": POLICIES,
+        "cases": cases,
+    }
+    with open(os.path.join(HERE, "cases.json"), "w") as handle:
+        json.dump(output, handle, indent=1, sort_keys=False)
+        handle.write("\n")
+    print(f"recorded {len(cases)} cases from OpenBao {version}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
