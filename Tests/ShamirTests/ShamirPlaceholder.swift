@@ -1,4 +1,0 @@
-import Testing
-@testable import Shamir
-
-@Test func ShamirModuleLinks() { #expect(Bool(true)) }
