@@ -1,4 +1,0 @@
-import Testing
-@testable import Barrier
-
-@Test func BarrierModuleLinks() { #expect(Bool(true)) }
