@@ -50,10 +50,9 @@ extension Policy {
     }
 
     private static func parseRule(_ block: HCLBlock) throws(PolicyError) -> PathRule {
-        guard block.labels.count == 1, var pattern = block.labels.first else {
-            throw PolicyError(at: block.position,
-                              "path needs exactly one quoted pattern: path \"<pattern>\" { ... }")
-        }
+        // OpenBao uses the first label as the pattern and ignores the rest; with no label at all the pattern
+        // is the literal word "path". Odd, but accepted documents must mean the same thing here.
+        var pattern = block.labels.first ?? "path"
         let body = block.body
         let quoted = "path \"\(pattern)\""
         for item in body.items where !pathKeys.contains(item.key) {
@@ -68,7 +67,7 @@ extension Policy {
         }
         var rule = PathRule(pattern: pattern, capabilities: [], position: block.position)
         do {
-            rule.comment = try body.string("comment")
+            rule.comment = body.attribute(named: "comment").map(\.value.scalarText)
             rule.legacyPolicy = try body.string("policy")
             let written = try body.stringList("capabilities") ?? []
             rule.capabilities = try capabilities(written: written, legacy: rule.legacyPolicy, in: body, quoted)
@@ -140,13 +139,9 @@ extension Policy {
                 guard case .attribute(let attribute) = item else {
                     throw HCLError(at: item.position, "\(key): \"\(item.key)\" must map to a list of values")
                 }
-                let values: [HCLValue]
-                switch attribute.value.kind {
-                case .list(let list): values = list
-                case .object, .null:
+                guard let values = attribute.value.listValue else {
                     throw HCLError(at: attribute.value.position,
                                    "\(key): \"\(attribute.key)\" must map to a list of values")
-                default: values = [attribute.value]
                 }
                 result.append(ParameterConstraint(name: attribute.key.lowercased(), values: values))
             }
@@ -171,5 +166,13 @@ extension Policy {
             throw PolicyError(at: value.position,
                               "\(quoted): error parsing \(key): expected seconds or a duration string, found \(value)")
         }
+    }
+}
+
+extension HCLValue {
+    /// A string's text, or how a number, bool or other value reads, for free-text fields such as `comment`.
+    fileprivate var scalarText: String {
+        if case .string(let text) = kind { return text }
+        return description
     }
 }

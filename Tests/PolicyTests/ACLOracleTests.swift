@@ -13,9 +13,18 @@ struct ACLOracleTests {
             var capabilities: [String]
         }
 
+        struct ParseCase: Decodable {
+            var text: String
+            var accepted: Bool
+            var errors: [String]
+        }
+
         var openbao_version: String
         var policies: [String: String]
         var cases: [Case]
+        var parse_cases: [ParseCase]
+        var coffer_refuses: [String]
+        var openbao_default_policy: String
     }
 
     static func loadOracle() throws -> Oracle {
@@ -75,5 +84,38 @@ struct ACLOracleTests {
         let trading = try Policy.parse(name: "trading", text: try #require(oracle.policies["trading"]))
         #expect(trading.rules.map(\.pattern).contains("secret/data/trading/exchange-keys/+"))
         #expect(oracle.cases.contains { $0.policies == ["trading"] })
+    }
+
+    @Test func acceptsAndRejectsTheSameDocumentsAsOpenBao() throws {
+        let oracle = try Self.loadOracle()
+        #expect(oracle.parse_cases.count >= 30)
+        var deliberate = 0
+        for probe in oracle.parse_cases {
+            let refusedOnPurpose = oracle.coffer_refuses.contains { probe.text.contains($0) }
+            let outcome: Result<Policy, PolicyError> = Result { () throws(PolicyError) in
+                try Policy.parse(name: "probe", text: probe.text)
+            }
+            var accepted = false
+            if case .success = outcome { accepted = true }
+            if refusedOnPurpose {
+                deliberate += 1
+                #expect(!accepted, "Coffer should refuse unsupported restrictions: \(probe.text)")
+            } else {
+                #expect(accepted == probe.accepted, """
+                    \(probe.text): OpenBao \(probe.accepted ? "accepts" : "rejects: \(probe.errors)"), \
+                    Coffer \(accepted ? "accepts" : "rejects: \(outcome)")
+                    """)
+            }
+        }
+        #expect(deliberate < oracle.parse_cases.count / 4)
+    }
+
+    @Test func defaultPolicyHasOpenBaosRules() throws {
+        let oracle = try Self.loadOracle()
+        let theirs = try Policy.parse(name: "default", text: oracle.openbao_default_policy)
+        let ours = Policy.defaultPolicy
+        #expect(ours.rules.map(\.pattern) == theirs.rules.map(\.pattern))
+        #expect(ours.rules.map(\.capabilities) == theirs.rules.map(\.capabilities))
+        #expect(ours.rules.count == 16)
     }
 }

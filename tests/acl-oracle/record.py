@@ -222,6 +222,52 @@ SETS = [
 ]
 
 
+# Documents to write as policies; OpenBao's accept/reject decision is recorded. Coffer
+# must decide the same, except for the keys listed in "coffer_refuses" (features that
+# restrict access which Coffer does not implement, so it refuses them instead of
+# silently granting more).
+PARSE_PROBES = [
+    'path "a/*" { capabilities = ["read"] }',
+    'path "a/*" { capabilities = ["subscribe"] }',
+    'path "a/*" { capabilities = ["Read"] }',
+    'path "a/*" { capabilities = "read" }',
+    'path "a/*" { capabilities = [] }',
+    'path "a/*" { }',
+    'path "a/*" { capabilities = ["read", "deny", "bogus"] }',
+    'path "a/*" { capabilities = ["bogus", "deny"] }',
+    'path "a/*" { policy = "write" }',
+    'path "a/*" { policy = "admin" }',
+    'path "a/+*" { capabilities = ["read"] }',
+    'path "a/*" { foo = 1 }',
+    'foo "a" { }',
+    'name = "x"\npath "a/*" { capabilities = ["read"] }',
+    'path "a/*" { capabilities = ["read"] min_wrapping_ttl = "1h" max_wrapping_ttl = 100 }',
+    'path "a/*" { capabilities = ["read"] min_wrapping_ttl = "10m" max_wrapping_ttl = "1h" }',
+    'path "a/*" { capabilities = ["read"] min_wrapping_ttl = "bogus" }',
+    'path "a/*" { capabilities = ["read"] allowed_parameters = { "x" = [] "y" = ["a", 1] } }',
+    'path "a/*" { capabilities = ["read"] denied_parameters = { "*" = [] } }',
+    'path "a/*" { capabilities = ["read"] required_parameters = ["x"] }',
+    'path "a/*" { capabilities = ["read"] comment = "x" }',
+    'path "a/*" { capabilities = ["read"] } path "a/*" { capabilities = ["update"] }',
+    'path "a/*" { capabilities = ["read"]',
+    'path "a/*" = { capabilities = ["read"] }',
+    'path "a" "b" { capabilities = ["read"] }',
+    '{"path": {"a/*": {"capabilities": ["read"]}}}',
+    '{"path": {"a/*": {"capabilities": ["fly"]}}}',
+    '{"path": [{"a/*": {"capabilities": ["read"]}}, {"b/*": {"capabilities": ["list"]}}]}',
+    'path "a/*" { capabilities = ["read"] expiration = "2030-01-01T00:00:00Z" }',
+    'path "a/*" { capabilities = ["read"] mfa_methods = ["m"] }',
+    'path "a/*" { capabilities = ["list"] pagination_limit = 5 }',
+    'path { capabilities = ["read"] }',
+    'path "a/*" { capabilities = ["read"] allowed_parameters = { "x" = "y" } }',
+    'path "a/*" { capabilities = ["read"] required_parameters = "x" }',
+    'path "a/*" { capabilities = ["read"] min_wrapping_ttl = 90 max_wrapping_ttl = "2m" }',
+    'path "a/*" { capabilities = ["read", "scan", "patch"] }',
+    'path "a/*" { capabilities = ["read"] comment = 5 }',
+    '# only a comment',
+]
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -270,11 +316,20 @@ def record(bao):
         answer = bao.call("POST", "sys/capabilities", {"token": token, "paths": paths})
         for path in paths:
             cases.append({"policies": policy_set, "path": path, "capabilities": sorted(answer[path])})
+    parse_cases = []
+    for index, text in enumerate(PARSE_PROBES):
+        response = requests.put(
+            f"{bao.address}/v1/sys/policies/acl/parse-probe-{index}",
+            headers={"X-Vault-Token": ROOT_TOKEN}, json={"policy": text}, timeout=10,
+        )
+        errors = response.json().get("errors", []) if response.text else []
+        parse_cases.append({"text": text, "accepted": response.status_code == 204, "errors": errors})
+    default_text = bao.call("GET", "sys/policies/acl/default")["data"]["policy"]
     # The root token: every path answers "root".
     answer = bao.call("POST", "sys/capabilities", {"token": ROOT_TOKEN, "paths": ["secret/x", "sys/seal"]})
     for path in ["secret/x", "sys/seal"]:
         cases.append({"policies": ["root"], "path": path, "capabilities": sorted(answer[path])})
-    return version, cases
+    return version, cases, parse_cases, default_text
 
 
 def main():
@@ -288,7 +343,7 @@ def main():
     try:
         bao = Bao(address)
         bao.wait_until_ready(process)
-        version, cases = record(bao)
+        version, cases, parse_cases, default_text = record(bao)
     finally:
         process.terminate()
         try:
@@ -303,11 +358,15 @@ def main():
         "note": "capabilities are sys/capabilities answers; 'default' is OpenBao's built-in default policy",
         "policies": POLICIES,
         "cases": cases,
+        "parse_cases": parse_cases,
+        "coffer_refuses": ["expiration", "mfa_methods", "pagination_limit", "control_group",
+                           "list_scan_response_keys_filter_path"],
+        "openbao_default_policy": default_text,
     }
     with open(os.path.join(HERE, "cases.json"), "w") as handle:
         json.dump(output, handle, indent=1, sort_keys=False)
         handle.write("\n")
-    print(f"recorded {len(cases)} cases from OpenBao {version}")
+    print(f"recorded {len(cases)} capability cases and {len(parse_cases)} parse cases from OpenBao {version}")
 
 
 if __name__ == "__main__":
