@@ -19,7 +19,13 @@ struct OperatorRotate: AsyncParsableCommand {
         }
         let client = clientOptions.client()
         do {
-            _ = try await client.send("PUT", "sys/rotate")
+            // Vault's path; OpenBao 2.7 also serves sys/rotate/keyring and may answer 405 here in future.
+            let answer = try await client.exchange("PUT", "sys/rotate")
+            if answer.statusCode == 405 {
+                _ = try await client.send("POST", "sys/rotate/keyring")
+            } else if !answer.isSuccess {
+                throw answer.failure
+            }
         } catch {
             throw CLIError.request("Error rotating key: \(error)")
         }

@@ -36,9 +36,19 @@ struct RekeyFlow {
             guard answer.isSuccess else {
                 throw answer.failure
             }
-            return try answer.json()?.objectValue ?? JSONObject()
+            return Self.unwrapEnvelope(try answer.json()?.objectValue ?? JSONObject())
         }
         throw lastFailure ?? .badBody("no rekey endpoint")
+    }
+
+    /// Vault's `sys/rekey/*` answers with bare fields; OpenBao's `sys/rotate/root/*` puts them in the usual
+    /// response envelope under `data`.
+    private static func unwrapEnvelope(_ object: JSONObject) -> JSONObject {
+        if object["nonce"] == nil, object["started"] == nil, object["complete"] == nil,
+           let data = object["data"]?.objectValue {
+            return data
+        }
+        return object
     }
 
     // MARK: steps
