@@ -12,7 +12,7 @@ struct CofferCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ReadCommand.self, WriteCommand.self, ListCommand.self, DeleteCommand.self, UnwrapCommand.self,
-            StatusCommand.self, OperatorCommand.self, TokenCommand.self, ServerSubcommand.self,
+            StatusCommand.self, LoginCommand.self, OperatorCommand.self, TokenCommand.self, ServerSubcommand.self,
         ])
 }
 
@@ -43,9 +43,18 @@ enum CofferMain {
                 }
                 exit(0)
             }
+            // ArgumentParser uses 64 for usage errors; Vault uses 1 and Go's flag package wording.
+            if code.rawValue == 64 {
+                let reworded = UsageErrorWording.goStyle(CofferCommand.message(for: error))
+                if reworded != CofferCommand.message(for: error) {
+                    Console.error(reworded)
+                } else {
+                    Console.error(CofferCommand.fullMessage(for: error))
+                }
+                exit(1)
+            }
             Console.error(CofferCommand.fullMessage(for: error))
-            // ArgumentParser uses 64 for usage errors; Vault uses 1.
-            exit(code.rawValue == 64 ? 1 : code.rawValue)
+            exit(code.rawValue)
         }
     }
 }

@@ -433,8 +433,8 @@ def test_field_extraction_from_auth_and_data(coffer_bin, dev_server):
 
     for field in ("token_policies", "policies", "token_duration", "token_renewable", "nonexistent"):
         b = run(BAO, ["write", f"-field={field}", "auth/token/create", "policies=default", "ttl=1h"], addr, "root")
-        c = run(coffer_bin, [f"-field={field}"][:0] + ["write", f"-field={field}", "auth/token/create",
-                                                           "policies=default", "ttl=1h"], addr, "root")
+        c = run(coffer_bin, ["write", f"-field={field}", "auth/token/create", "policies=default", "ttl=1h"],
+                addr, "root")
         assert (c[0], c[1], c[2]) == (b[0], b[1], b[2]), field
 
     # Double-dash and space forms; flags before positional arguments.
@@ -604,3 +604,73 @@ def test_address_and_token_resolution(coffer_bin, recorder, tmp_path):
 def test_server_requires_config_or_dev(coffer_bin):
     code, out, err = run(coffer_bin, ["server"])
     assert code == 1 and "-config" in err
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# login and the AppRole bootstrap path
+
+
+def test_login_token_matches_bao_and_stores_token(coffer_bin, dev_server, tmp_path):
+    addr = dev_server.addr
+    for args in (["login", "-format=json", "root"], ["login", "-field=token_policies", "root"], ["login", "bad"],
+                 ["login", "-no-print", "root"]):
+        home_b, home_c = tmp_path / ("b" + str(len(args))), tmp_path / ("c" + str(len(args)))
+        home_b.mkdir(exist_ok=True)
+        home_c.mkdir(exist_ok=True)
+        b = run(BAO, args, env=clean_env(addr, home=str(home_b)))
+        c = run(coffer_bin, args, env=clean_env(addr, home=str(home_c)))
+        assert c == b, args
+        stored_b, stored_c = home_b / ".vault-token", home_c / ".vault-token"
+        assert stored_c.exists() == stored_b.exists(), args
+        if stored_c.exists():
+            assert stored_c.read_text() == stored_b.read_text() == "root"
+            assert stored_c.stat().st_mode & 0o777 == 0o600
+
+    home = tmp_path / "plain"
+    home.mkdir()
+    code, out, err = run(coffer_bin, ["login", "root"], env=clean_env(addr, home=str(home)))
+    assert code == 0, err
+    assert out.startswith("Success! You are now authenticated.")
+    assert "token                root\n" in out and 'token_policies       ["root"]' in out
+    # The stored token is used by later commands.
+    assert run(coffer_bin, ["token", "lookup", "-field=id"], env=clean_env(addr, home=str(home)))[1] == "root"
+
+    code, out, err = run(coffer_bin, ["login", "-no-store", "root"], env=clean_env(addr, home=str(tmp_path)))
+    assert code == 0 and not (tmp_path / ".vault-token").exists()
+
+
+def test_login_userpass_and_approle_with_wrapped_secret_id(coffer_bin, dev_server, tmp_path):
+    addr = dev_server.addr
+    for args in (["auth", "enable", "userpass"], ["auth", "enable", "approle"],
+                 ["write", "auth/userpass/users/alice", "password=pw", "token_policies=default"],
+                 ["write", "auth/approle/role/svc", "token_policies=default", "secret_id_num_uses=1"]):
+        code, _, err = run(BAO, args, addr, "root")
+        assert code == 0 or "already in use" in err, err
+
+    b = run(BAO, ["login", "-method=userpass", "-field=token_policies", "username=alice", "password=pw"],
+            env=clean_env(addr, home=str(tmp_path)))
+    c = run(coffer_bin, ["login", "-method=userpass", "-field=token_policies", "username=alice", "password=pw"],
+            env=clean_env(addr, home=str(tmp_path)))
+    assert c == b == (0, "[default]", "")
+    assert_same(coffer_bin, ["login", "-method=userpass", "username=alice", "password=wrong"], addr)
+
+    # The bootstrap path: role_id in the clear, secret_id through a single-use wrapping token.
+    code, role_id, err = run(coffer_bin, ["read", "-field=role_id", "auth/approle/role/svc/role-id"], addr, "root")
+    assert code == 0, err
+    code, wrapping, err = run(coffer_bin, ["write", "-wrap-ttl=60s", "-field=wrapping_token",
+                                           "auth/approle/role/svc/secret-id"], addr, "root")
+    assert code == 0 and wrapping.startswith("s."), err
+    code, secret_id, err = run(coffer_bin, ["unwrap", "-field=secret_id", wrapping], addr, None)
+    assert code == 0 and len(secret_id) == 36, err
+    assert run(coffer_bin, ["unwrap", wrapping], addr, None)[0] == 2  # spent
+
+    env = clean_env(addr, home=str(tmp_path))
+    code, token, err = run(coffer_bin, ["login", "-method=approle", "-no-store", "-field=token",
+                                        f"role_id={role_id}", f"secret_id={secret_id}"], env=env)
+    assert code == 0 and token.startswith("s."), err
+    code, out, _ = run(BAO, ["token", "lookup", "-format=json"], addr, token)
+    assert code == 0 and json.loads(out)["data"]["policies"] == ["default"]
+    # secret_id_num_uses=1: a second login with it fails.
+    code, _, err = run(coffer_bin, ["login", "-method=approle", "-no-store", f"role_id={role_id}",
+                                    f"secret_id={secret_id}"], env=env)
+    assert code == 2 and "Error authenticating" in err
