@@ -234,7 +234,6 @@ struct HCLLexer {
             UInt8(ascii: "n"): 0x0A, UInt8(ascii: "t"): 0x09, UInt8(ascii: "r"): 0x0D, UInt8(ascii: "a"): 0x07,
             UInt8(ascii: "b"): 0x08, UInt8(ascii: "f"): 0x0C, UInt8(ascii: "v"): 0x0B,
             UInt8(ascii: "\\"): UInt8(ascii: "\\"), UInt8(ascii: "\""): UInt8(ascii: "\""),
-            UInt8(ascii: "'"): UInt8(ascii: "'"),
         ]
         if let replacement = simple[byte] {
             advance()
@@ -285,7 +284,8 @@ struct HCLLexer {
             advance()
         }
         let anchorStart = offset
-        while let byte = peek(), Self.isIdentifierPart(byte) { advance() }
+        // Anchors are letters, digits and underscores only (no '-' or '.', unlike identifiers).
+        while let byte = peek(), Self.isIdentifierStart(byte) || Self.isDigit(byte) { advance() }
         let anchor = Array(bytes[anchorStart..<offset])
         guard !anchor.isEmpty else { throw HCLError(at: start, "heredoc needs an anchor, e.g. <<EOF") }
         if peek() == UInt8(ascii: "\r") { advance() }

@@ -1,30 +1,5 @@
-/// A JSON value with the position where it starts; object members keep their order and duplicates.
-struct JSONNode: Sendable {
-    struct Member: Sendable {
-        var key: String
-        var keyPosition: SourcePosition
-        var value: JSONNode
-    }
-
-    enum Kind: Sendable {
-        case string(String)
-        case number(HCLNumber)
-        case bool(Bool)
-        case null
-        case array([JSONNode])
-        case object([Member])
-    }
-
-    var kind: Kind
-    var position: SourcePosition
-
-    var isObject: Bool {
-        if case .object = kind { return true }
-        return false
-    }
-}
-
-/// A strict RFC 8259 reader that records positions and never traps; depth is capped like the HCL parser.
+/// An RFC 8259 reader (plus HCL1's tolerance of one trailing comma) that records positions and never traps;
+/// depth is capped like the HCL parser.
 struct JSONReader {
     private let bytes: [UInt8]
     private var offset = 0
@@ -128,6 +103,13 @@ struct JSONReader {
             switch peek() {
             case UInt8(ascii: ","):
                 advance()
+                skipWhitespace()
+                // HCL1's JSON parser tolerates one trailing comma; so does this reader.
+                if peek() == UInt8(ascii: "}") {
+                    advance()
+                    depth -= 1
+                    return JSONNode(kind: .object(members), position: start)
+                }
             case UInt8(ascii: "}"):
                 advance()
                 depth -= 1
@@ -156,6 +138,12 @@ struct JSONReader {
             switch peek() {
             case UInt8(ascii: ","):
                 advance()
+                skipWhitespace()
+                if peek() == UInt8(ascii: "]") {
+                    advance()
+                    depth -= 1
+                    return JSONNode(kind: .array(elements), position: start)
+                }
             case UInt8(ascii: "]"):
                 advance()
                 depth -= 1

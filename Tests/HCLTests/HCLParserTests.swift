@@ -207,6 +207,8 @@ struct HCLErrorTests {
         ("a = ", 1, 5, "expected a value, found end of input"),
         ("a = @", 1, 5, "unexpected character '@'"),
         ("true = 1", 1, 1, "expected a key"),
+        ("a = \"it\\'s\"", 1, 8, "unknown escape sequence"),
+        ("a = <<E-F\nx\nE-F\n", 1, 5, "anchor must be followed by a new line"),
     ]
 
     @Test(arguments: cases)

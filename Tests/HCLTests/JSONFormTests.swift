@@ -55,6 +55,12 @@ struct JSONFormTests {
         #expect(try body.string("k") == "a\"b\\c/d\né😀")
     }
 
+    @Test func toleratesOneTrailingCommaLikeHCL1() throws {
+        let body = try HCLParser.parseJSON(#"{"a": [1, 2,], "b": {"c": 3,},}"#)
+        #expect(body.attribute(named: "a")?.value.listValue?.count == 2)
+        #expect(try body.blocks(named: "b").first?.body.int("c") == 3)
+    }
+
     @Test func keepsDuplicateKeysInOrder() throws {
         let body = try HCLParser.parseJSON(#"{"a": 1, "b": 2, "a": 3}"#)
         #expect(body.attributes.map(\.key) == ["a", "b", "a"])
@@ -63,7 +69,8 @@ struct JSONFormTests {
 
     static let errors: [(source: String, line: Int, column: Int, fragment: String)] = [
         ("[1, 2]", 1, 1, "must be an object at the top level"),
-        ("{\"a\": 1,}", 1, 9, "expected a quoted object key"),
+        ("{\"a\": 1,,}", 1, 9, "expected a quoted object key"),
+        ("[1,,]", 1, 4, "expected a JSON value"),
         ("{\n  \"a\" 1}", 2, 7, "expected ':' after object key \"a\""),
         ("{\"a\": tru}", 1, 7, "expected 'true'"),
         ("{\"a\": \"x\n\"}", 1, 9, "control character"),
