@@ -17,6 +17,7 @@ struct ACLOracleTests {
             var text: String
             var accepted: Bool
             var errors: [String]
+            var capabilities: [String: [String]]
         }
 
         var openbao_version: String
@@ -96,7 +97,14 @@ struct ACLOracleTests {
                 try Policy.parse(name: "probe", text: probe.text)
             }
             var accepted = false
-            if case .success = outcome { accepted = true }
+            if case .success(let policy) = outcome {
+                accepted = true
+                let acl = ACL(policies: [policy])
+                for (path, expected) in probe.capabilities.sorted(by: { $0.key < $1.key }) {
+                    let ours = Self.wireAnswer(acl, path)
+                    #expect(ours == expected, "\(probe.text) at \(path): OpenBao \(expected), Coffer \(ours)")
+                }
+            }
             if refusedOnPurpose {
                 deliberate += 1
                 #expect(!accepted, "Coffer should refuse unsupported restrictions: \(probe.text)")

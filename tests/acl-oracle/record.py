@@ -265,7 +265,40 @@ PARSE_PROBES = [
     'path "a/*" { capabilities = ["read", "scan", "patch"] }',
     'path "a/*" { capabilities = ["read"] comment = 5 }',
     '# only a comment',
+    # HCL1 syntax corners, so OpenBao's parser also checks Coffer's HCL parser.
+    'path "a/*" { capabilities = ["read",] }',
+    'path "a/*" { capabilities = ["read"], comment = "x" }',
+    'path "a/*" {\n  comment = <<EOT\nmulti\nline\nEOT\n  capabilities = ["read"]\n}',
+    'path "a/*" {\n  comment = <<-EOT\n    indented\n    EOT\n  capabilities = ["read"]\n}',
+    '# c\n// c\n/* c */ path "a/*" { capabilities = ["read"] }',
+    '/* unterminated path "a/*" { capabilities = ["read"] }',
+    'path "a/*" { capabilities = ["re\\u0061d"] }',
+    'path "a/*" { capabilities = ["read"] } }',
+    'path "a/*" { capabilities = [read] }',
+    'path a { capabilities = ["read"] }',
+    'path "a/*" { capabilities = ["read"] comment = 0x10 }',
+    'path "a/*" { capabilities = ["read"] comment = 1.5e3 }',
+    'path "a/*" { capabilities = ["read"] comment = "unterminated }',
+    'path "a/*" { capabilities = ["read"] comment = "${x}" }',
+    'path "a/*" { "capabilities" = ["read"] }',
+    'path "a/*" { capabilities = ["read" "list"] }',
+    'path "a/*" {} path "b/*" {}',
+    'path "a/*" { capabilities = [["read"]] }',
+    'path "a/*" { capabilities = ["read"] comment = true }',
+    'path "a/*" { capabilities = ["read"] comment = -7 }',
+    '{"path": {"a/*": {"capabilities": ["read"]}},}',
+    '{"path": {"a/*": {"capabilities": "read"}}}',
+    '{"path": {"a/*": {"capabilities": ["read"], "policy": "write"}}}',
+    ' \n {"path": {"a/*": {}}}',
+    '{"path": {"a/*": {"capabilities": ["read"]}}, "name": "x"}',
+    '{"path": {"a/*": {"capabilities": ["read"]}}, "other": 1}',
+    'path "a/*" { capabilities = ["read"] }\n\u00e9 = 1',
+    'path "a/*" { capabilities = ["read"] }\npath "a/*" { capabilities = ["deny"] }',
+    'path "a/+" { capabilities = ["list"] }\npath "a/x" { policy = "read" capabilities = ["sudo"] }',
 ]
+
+# Paths asked for every accepted parse probe, to check what the document means.
+PARSE_PATHS = ["a/x", "a/", "a", "b/x", "path", "a/*"]
 
 
 def free_port():
@@ -323,7 +356,15 @@ def record(bao):
             headers={"X-Vault-Token": ROOT_TOKEN}, json={"policy": text}, timeout=10,
         )
         errors = response.json().get("errors", []) if response.text else []
-        parse_cases.append({"text": text, "accepted": response.status_code == 204, "errors": errors})
+        accepted = response.status_code == 204
+        answers = {}
+        if accepted:
+            token = bao.call("POST", "auth/token/create", {
+                "policies": [f"parse-probe-{index}"], "no_default_policy": True,
+            })["auth"]["client_token"]
+            answer = bao.call("POST", "sys/capabilities", {"token": token, "paths": PARSE_PATHS})
+            answers = {path: sorted(answer[path]) for path in PARSE_PATHS}
+        parse_cases.append({"text": text, "accepted": accepted, "errors": errors, "capabilities": answers})
     default_text = bao.call("GET", "sys/policies/acl/default")["data"]["policy"]
     # The root token: every path answers "root".
     answer = bao.call("POST", "sys/capabilities", {"token": ROOT_TOKEN, "paths": ["secret/x", "sys/seal"]})
