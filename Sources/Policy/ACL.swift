@@ -5,7 +5,8 @@
 /// 1. an exact pattern equal to the path (for list, also the path without its trailing `/`);
 /// 2. otherwise the highest-priority glob/segment-wildcard pattern that matches, where priority compares, in
 ///    order: a later first `+` or `*` wins; not ending in `*` wins; fewer `+` segments win; a longer pattern
-///    wins; a lexicographically greater pattern wins.
+///    wins; a lexicographically greater pattern wins;
+/// 3. for list only, when nothing matched and the path ends in `/`, step 2 again without that `/`.
 /// Only the chosen pattern's capabilities count. A policy named `root` makes the ACL allow everything.
 /// Templated patterns (`{{identity.entity.id}}`) are left out, since Coffer tokens have no identity entity.
 /// Immutable after `init`, so it is safe to share across tasks.
@@ -126,9 +127,12 @@ public struct ACL: Sendable {
     public func match(for path: String, operation: Operation) -> Match? {
         let path = String(path.drop { $0 == "/" })
         if let found = exact[path] { return found }
-        // OpenBao 2.7.2 retries only the exact table without the trailing slash; globs see the path as given.
-        if operation == .list, path.hasSuffix("/"), let found = exact[String(path.dropLast())] { return found }
-        return nonExactMatch(path)
+        let retryWithoutSlash = operation == .list && path.hasSuffix("/")
+        if retryWithoutSlash, let found = exact[String(path.dropLast())] { return found }
+        // OpenBao 2.7.2 tries globs on the path as given first, and only then without the trailing slash
+        // (recorded: "shared/prod/" picks "shared/prod/*" over "shared/*"; "a/c/" falls back to "+/c").
+        if let found = nonExactMatch(path) { return found }
+        return retryWithoutSlash ? nonExactMatch(String(path.dropLast())) : nil
     }
 
     private func nonExactMatch(_ path: String) -> Match? {

@@ -94,6 +94,10 @@ struct ACLTests {
         #expect(!acl.allows(operation: .list, path: "d/dir/x"))
         // Globs see the path as given: "d/dir/" also matches "d/*".
         #expect(acl.allows(operation: .read, path: "d/dir/"))
+        // Only when nothing matches the path as given are globs tried without the trailing slash.
+        let plus = try Self.acl(#"path "+/c" { capabilities = ["list"] }"#)
+        #expect(plus.allows(operation: .list, path: "a/c/"))
+        #expect(!plus.allows(operation: .read, path: "a/c/"))
     }
 
     @Test func leadingSlashesAreIgnored() throws {

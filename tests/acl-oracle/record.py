@@ -11,6 +11,7 @@ Usage: python3 tests/acl-oracle/record.py   (needs `bao` on PATH and `requests`)
 
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -301,6 +302,69 @@ PARSE_PROBES = [
 PARSE_PATHS = ["a/x", "a/", "a", "b/x", "path", "a/*"]
 
 
+# Seeded random policies and paths over a small alphabet, so priority corner cases
+# (globs and "+" at every position, overlaps, deny merging) come up often.
+RANDOM_SEED = 20261122
+RANDOM_SEGMENTS = ["a", "b", "ab", "c"]
+RANDOM_CAPABILITIES = ["create", "read", "update", "patch", "delete", "list", "sudo"]
+
+
+def random_pattern(rng):
+    parts = [rng.choice(RANDOM_SEGMENTS + ["+"]) for _ in range(rng.randint(1, 4))]
+    pattern = "/".join(parts)
+    roll = rng.random()
+    if roll < 0.3:
+        pattern += "*"
+    elif roll < 0.45:
+        pattern += "/*"
+    elif roll < 0.55:
+        pattern = pattern[:-1] + "*" if len(parts[-1]) > 1 and parts[-1] != "+" else pattern + "/*"
+    return None if "+*" in pattern else pattern
+
+
+def random_policy(rng):
+    lines = []
+    for _ in range(rng.randint(4, 9)):
+        pattern = random_pattern(rng)
+        if pattern is None:
+            continue
+        if rng.random() < 0.15:
+            capabilities = ["deny"]
+        else:
+            capabilities = sorted(rng.sample(RANDOM_CAPABILITIES, rng.randint(0, 3)))
+        quoted = ", ".join(f'"{c}"' for c in capabilities)
+        lines.append(f'path "{pattern}" {{ capabilities = [{quoted}] }}')
+    return "\n".join(lines) + "\n"
+
+
+def random_path(rng):
+    parts = [rng.choice(RANDOM_SEGMENTS + ["abc", "x"]) for _ in range(rng.randint(1, 5))]
+    path = "/".join(parts)
+    return path + "/" if rng.random() < 0.15 else path
+
+
+def random_sets(rng, count):
+    names = []
+    for index in range(count):
+        name = f"random-{index}"
+        POLICIES[name] = random_policy(rng)
+        names.append(name)
+    sets = []
+    for index in range(count):
+        chosen = [names[index]]
+        if rng.random() < 0.5:
+            other = rng.choice(names)
+            if other != names[index]:
+                chosen.append(other)
+        paths = list(dict.fromkeys(random_path(rng) for _ in range(24)))
+        PROBES[f"random-{index}"] = paths
+        sets.append((chosen, [f"random-{index}"]))
+    return sets
+
+
+SETS.extend(random_sets(random.Random(RANDOM_SEED), 80))
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -404,9 +468,16 @@ def main():
                            "list_scan_response_keys_filter_path"],
         "openbao_default_policy": default_text,
     }
+    # One case per line keeps the file reviewable and diffs small.
+    lines = []
+    for key, value in output.items():
+        if isinstance(value, list):
+            items = ",\n".join("  " + json.dumps(item) for item in value)
+            lines.append(f"{json.dumps(key)}: [\n{items}\n ]")
+        else:
+            lines.append(f"{json.dumps(key)}: {json.dumps(value, indent=1)}")
     with open(os.path.join(HERE, "cases.json"), "w") as handle:
-        json.dump(output, handle, indent=1, sort_keys=False)
-        handle.write("\n")
+        handle.write("{\n " + ",\n ".join(lines) + "\n}\n")
     print(f"recorded {len(cases)} capability cases and {len(parse_cases)} parse cases from OpenBao {version}")
 
 
