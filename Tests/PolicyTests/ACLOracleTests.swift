@@ -23,7 +23,15 @@ struct ACLOracleTests {
         var openbao_version: String
         var policies: [String: String]
         var cases: [Case]
+        struct OperationCase: Decodable {
+            var policies: [String]
+            var path: String
+            var status: [String: Int]
+        }
+
         var parse_cases: [ParseCase]
+        var operation_cases: [OperationCase]
+        var operation_mounts: [String]
         var coffer_refuses: [String]
         var openbao_default_policy: String
     }
@@ -125,5 +133,47 @@ struct ACLOracleTests {
         #expect(ours.rules.map(\.pattern) == theirs.rules.map(\.pattern))
         #expect(ours.rules.map(\.capabilities) == theirs.rules.map(\.capabilities))
         #expect(ours.rules.count == 16)
+    }
+
+    /// Whether a recorded HTTP status is an ACL decision: 403 is a denial, 200/204/404 mean the ACL let the
+    /// request through. Other codes (400 for a kv write to a path ending in `/`) come from the engine before
+    /// the ACL runs. Writes are judged only under a kv mount and without a trailing `/`: elsewhere OpenBao
+    /// cannot run the existence check that tells create from update.
+    static func aclDecision(_ status: Int, operation: ACL.Operation, path: String, mounts: [String]) -> Bool? {
+        guard [200, 204, 403, 404].contains(status) else { return nil }
+        if operation == .create || operation == .update {
+            let mount = path.split(separator: "/", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            guard mounts.contains(mount), path.contains("/"), !path.hasSuffix("/") else { return nil }
+        }
+        return status != 403
+    }
+
+    /// Real requests against kv mounts, per operation. Vault's HTTP layer adds a trailing `/` to the path of a
+    /// LIST request before the ACL sees it.
+    @Test func operationDecisionsMatchRealRequests() throws {
+        let oracle = try Self.loadOracle()
+        var compiled: [[String]: ACL] = [:]
+        var compared = 0
+        for testCase in oracle.operation_cases {
+            let acl = try compiled[testCase.policies] ?? ACL(policies: testCase.policies.map {
+                try Self.policy(named: $0, oracle: oracle)
+            })
+            compiled[testCase.policies] = acl
+            for (name, status) in testCase.status.sorted(by: { $0.key < $1.key }) {
+                let operation = try #require(ACL.Operation(rawValue: name))
+                guard let expected = Self.aclDecision(status, operation: operation, path: testCase.path,
+                                                      mounts: oracle.operation_mounts) else { continue }
+                let path = operation == .list && !testCase.path.hasSuffix("/") ? testCase.path + "/" : testCase.path
+                let ours = acl.allows(operation: operation, path: path)
+                compared += 1
+                let pattern = acl.match(for: path, operation: operation)?.pattern ?? "none"
+                #expect(ours == expected, """
+                    \(testCase.policies) \(name) \(testCase.path): OpenBao \(status), \
+                    Coffer \(ours ? "allows" : "denies") (pattern \(pattern))
+                    """)
+            }
+        }
+        #expect(compared >= 3_000)
+        print("ACL oracle: compared \(compared) operation decisions with real requests")
     }
 }

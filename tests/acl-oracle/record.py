@@ -365,6 +365,29 @@ def random_sets(rng, count):
 SETS.extend(random_sets(random.Random(RANDOM_SEED), 80))
 
 
+# Real requests, to check ACL decisions for operations other than list (sys/capabilities
+# always judges as a list). kv v1 mounts at these names cover the random policies' paths.
+OPERATION_MOUNTS = ["a", "b", "ab", "c"]
+OPERATION_SETS = 40  # the first N random sets
+
+
+def probe_operations(bao, token, path):
+    """HTTP status per operation for one path, in an order that exercises create, then update."""
+    session = bao.session
+    url = f"{bao.address}/v1/{path}"
+    as_token = {"X-Vault-Token": token}
+    as_root = {"X-Vault-Token": ROOT_TOKEN}
+    status = {}
+    session.delete(url, headers=as_root, timeout=10)
+    status["create"] = session.put(url, headers=as_token, json={"v": "1"}, timeout=10).status_code
+    session.put(url, headers=as_root, json={"v": "1"}, timeout=10)
+    status["update"] = session.put(url, headers=as_token, json={"v": "2"}, timeout=10).status_code
+    status["read"] = session.get(url, headers=as_token, timeout=10).status_code
+    status["list"] = session.request("LIST", url, headers=as_token, timeout=10).status_code
+    status["delete"] = session.delete(url, headers=as_token, timeout=10).status_code
+    return status
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -374,6 +397,7 @@ def free_port():
 class Bao:
     def __init__(self, address):
         self.address = address
+        self.session = requests.Session()
 
     def call(self, method, path, body=None, token=None):
         headers = {"X-Vault-Token": token or ROOT_TOKEN}
@@ -430,11 +454,23 @@ def record(bao):
             answers = {path: sorted(answer[path]) for path in PARSE_PATHS}
         parse_cases.append({"text": text, "accepted": accepted, "errors": errors, "capabilities": answers})
     default_text = bao.call("GET", "sys/policies/acl/default")["data"]["policy"]
+    for mount in OPERATION_MOUNTS:
+        bao.call("POST", f"sys/mounts/{mount}", {"type": "kv", "options": {"version": "1"}})
+    operation_cases = []
+    for policy_set, groups in SETS:
+        if not groups[0].startswith("random-") or int(groups[0].split("-")[1]) >= OPERATION_SETS:
+            continue
+        token = bao.call("POST", "auth/token/create", {
+            "policies": policy_set, "no_default_policy": True,
+        })["auth"]["client_token"]
+        for path in PROBES[groups[0]]:
+            operation_cases.append({"policies": policy_set, "path": path,
+                                    "status": probe_operations(bao, token, path)})
     # The root token: every path answers "root".
     answer = bao.call("POST", "sys/capabilities", {"token": ROOT_TOKEN, "paths": ["secret/x", "sys/seal"]})
     for path in ["secret/x", "sys/seal"]:
         cases.append({"policies": ["root"], "path": path, "capabilities": sorted(answer[path])})
-    return version, cases, parse_cases, default_text
+    return version, cases, parse_cases, default_text, operation_cases
 
 
 def main():
@@ -448,7 +484,7 @@ def main():
     try:
         bao = Bao(address)
         bao.wait_until_ready(process)
-        version, cases, parse_cases, default_text = record(bao)
+        version, cases, parse_cases, default_text, operation_cases = record(bao)
     finally:
         process.terminate()
         try:
@@ -464,6 +500,8 @@ def main():
         "policies": POLICIES,
         "cases": cases,
         "parse_cases": parse_cases,
+        "operation_cases": operation_cases,
+        "operation_mounts": OPERATION_MOUNTS,
         "coffer_refuses": ["expiration", "mfa_methods", "pagination_limit", "control_group",
                            "list_scan_response_keys_filter_path"],
         "openbao_default_policy": default_text,
@@ -478,7 +516,8 @@ def main():
             lines.append(f"{json.dumps(key)}: {json.dumps(value, indent=1)}")
     with open(os.path.join(HERE, "cases.json"), "w") as handle:
         handle.write("{\n " + ",\n ".join(lines) + "\n}\n")
-    print(f"recorded {len(cases)} capability cases and {len(parse_cases)} parse cases from OpenBao {version}")
+    print(f"recorded {len(cases)} capability cases, {len(parse_cases)} parse cases and "
+          f"{len(operation_cases)} operation cases from OpenBao {version}")
 
 
 if __name__ == "__main__":
