@@ -27,15 +27,6 @@ public struct ACL: Sendable {
         }
     }
 
-    /// The pattern chosen for a path and the merged permissions held on it.
-    public struct Match: Sendable, Hashable {
-        /// The pattern as written in the policies (with its `*`, if any).
-        public var pattern: String
-        public var capabilities: Set<Capability>
-        /// Names of the policies that contributed to this pattern, in the order they were given.
-        public var policies: [String]
-    }
-
     /// A merged glob or segment-wildcard pattern, pre-split for matching.
     private struct WildcardPattern: Sendable {
         var match: Match
@@ -62,11 +53,12 @@ public struct ACL: Sendable {
         for policy in policies {
             for rule in policy.rules where !rule.isTemplated {
                 if rule.hasSegmentWildcards {
-                    Self.merge(rule, from: policy.name, into: &segment, key: rule.pattern)
+                    segment[rule.pattern, default: Match(pattern: rule.pattern)].absorb(rule, from: policy.name)
                 } else if rule.isPrefix {
-                    Self.merge(rule, from: policy.name, into: &prefix, key: String(rule.pattern.dropLast()))
+                    prefix[String(rule.pattern.dropLast()), default: Match(pattern: rule.pattern)]
+                        .absorb(rule, from: policy.name)
                 } else {
-                    Self.merge(rule, from: policy.name, into: &exact, key: rule.pattern)
+                    exact[rule.pattern, default: Match(pattern: rule.pattern)].absorb(rule, from: policy.name)
                 }
             }
         }
@@ -86,21 +78,6 @@ public struct ACL: Sendable {
         }
     }
 
-    private static func merge(_ rule: PathRule, from policy: String, into table: inout [String: Match], key: String) {
-        guard var existing = table[key] else {
-            table[key] = Match(pattern: rule.pattern, capabilities: rule.capabilities, policies: [policy])
-            return
-        }
-        if existing.capabilities.contains(.deny) { return }
-        if rule.capabilities.contains(.deny) {
-            existing.capabilities = [.deny]
-        } else {
-            existing.capabilities.formUnion(rule.capabilities)
-        }
-        if !existing.policies.contains(policy) { existing.policies.append(policy) }
-        table[key] = existing
-    }
-
     /// The capabilities held on `path`, judged as Vault's `sys/capabilities` does (as a list request, so a
     /// trailing `/` may fall back to the pattern without it). `[.deny]` when the chosen pattern denies, empty
     /// when nothing matches. For a root ACL: every capability except `deny` (check `isRoot` to tell).
@@ -109,11 +86,10 @@ public struct ACL: Sendable {
         return match(for: path, operation: .list)?.capabilities ?? []
     }
 
-    /// Whether the ACL lets `operation` happen on `path`. Parameter and wrapping-TTL constraints are not checked.
+    /// Whether the ACL lets `operation` happen on `path` for a request without body parameters and without
+    /// response wrapping. See `allows(operation:path:parameters:wrapTTL:)` for the full check.
     public func allows(operation: Operation, path: String) -> Bool {
-        if isRoot { return true }
-        guard let capabilities = match(for: path, operation: operation)?.capabilities else { return false }
-        return !capabilities.contains(.deny) && capabilities.contains(operation.capability)
+        allows(operation: operation, path: path, parameters: [:], wrapTTL: nil)
     }
 
     /// Whether `sudo` is held on `path` (needed for root-protected endpoints).

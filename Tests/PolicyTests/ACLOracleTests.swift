@@ -1,4 +1,5 @@
 import Foundation
+import HCL
 import Testing
 @testable import Policy
 
@@ -32,6 +33,17 @@ struct ACLOracleTests {
         var parse_cases: [ParseCase]
         var operation_cases: [OperationCase]
         var operation_mounts: [String]
+
+        struct ParameterCase: Decodable {
+            var policies: [String]
+            var path: String
+            var operation: String
+            var body: String
+            var wrap_ttl: String?
+            var status: Int
+        }
+
+        var parameter_cases: [ParameterCase]
         var coffer_refuses: [String]
         var openbao_default_policy: String
     }
@@ -175,5 +187,35 @@ struct ACLOracleTests {
         }
         #expect(compared >= 3_000)
         print("ACL oracle: compared \(compared) operation decisions with real requests")
+    }
+
+    /// A JSON request body as the top-level parameter map Core would hand to the ACL.
+    static func parameters(fromJSON body: String) throws -> [String: HCLValue] {
+        var parameters: [String: HCLValue] = [:]
+        for item in try HCLParser.parseJSON(body).items {
+            switch item {
+            case .attribute(let attribute): parameters[attribute.key] = attribute.value
+            case .block(let block): parameters[block.type] = HCLValue(.object(block.body))
+            }
+        }
+        return parameters
+    }
+
+    /// Writes and wrapped reads with parameter and wrapping constraints. Any status but 403 means the ACL let
+    /// the request through (kv answers 400 to an empty write only after the ACL passed it).
+    @Test func parameterAndWrappingDecisionsMatchRealRequests() throws {
+        let oracle = try Self.loadOracle()
+        #expect(oracle.parameter_cases.count >= 50)
+        for testCase in oracle.parameter_cases {
+            let acl = ACL(policies: try testCase.policies.map { try Self.policy(named: $0, oracle: oracle) })
+            let operation = try #require(ACL.Operation(rawValue: testCase.operation))
+            let wrapTTL = testCase.wrap_ttl.flatMap(VaultDuration.parse)
+            let ours = acl.allows(operation: operation, path: testCase.path,
+                                  parameters: try Self.parameters(fromJSON: testCase.body), wrapTTL: wrapTTL)
+            #expect(ours == (testCase.status != 403), """
+                \(testCase.policies) \(testCase.operation) \(testCase.body) wrap \(testCase.wrap_ttl ?? "none"): \
+                OpenBao \(testCase.status), Coffer \(ours ? "allows" : "denies")
+                """)
+        }
     }
 }

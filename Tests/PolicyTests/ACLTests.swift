@@ -1,3 +1,4 @@
+import HCL
 import Testing
 @testable import Policy
 
@@ -126,5 +127,36 @@ struct ACLTests {
         for operation in ACL.Operation.allCases {
             #expect(!acl.allows(operation: operation, path: "secret/x"))
         }
+    }
+
+    @Test(arguments: [
+        ("bl*", "blue", true), ("bl*", "red", false), ("*-unsafe", "rw-unsafe", true), ("*x*", "axb", true),
+        ("*x*", "ab", false), ("*", "anything", false), ("*", "*", true), ("exact", "exact", true),
+    ])
+    func parameterGlobs(pattern: String, text: String, expected: Bool) {
+        #expect(ACL.globMatches(pattern, text) == expected)
+    }
+
+    @Test func parameterConstraintsMergeAcrossPolicies() throws {
+        let acl = try Self.acl(
+            #"path "m/*" { capabilities = ["create"] allowed_parameters = { "color" = ["red"] } }"#,
+            #"path "m/*" { capabilities = ["update"] allowed_parameters = { "color" = ["blue"] "size" = [] } }"#
+        )
+        let match = try #require(acl.match(for: "m/x", operation: .create))
+        #expect(match.allowedParameters["color"]?.map(\.kind) == [.string("blue"), .string("red")])
+        #expect(match.allowedParameters["size"] == [])
+        let blue = ["color": HCLValue(.string("blue"))]
+        let green = ["color": HCLValue(.string("green"))]
+        #expect(acl.allows(operation: .create, path: "m/x", parameters: blue, wrapTTL: nil))
+        #expect(!acl.allows(operation: .create, path: "m/x", parameters: green, wrapTTL: nil))
+        // Parameters are not checked for delete and list.
+        #expect(!acl.allows(operation: .delete, path: "m/x", parameters: green, wrapTTL: nil))
+    }
+
+    @Test func wrappingBoundsRequireAWrappedResponse() throws {
+        let acl = try Self.acl(#"path "w/*" { capabilities = ["read"] max_wrapping_ttl = "1h" }"#)
+        #expect(!acl.allows(operation: .read, path: "w/x"))
+        #expect(acl.allows(operation: .read, path: "w/x", parameters: [:], wrapTTL: .seconds(60)))
+        #expect(!acl.allows(operation: .read, path: "w/x", parameters: [:], wrapTTL: .seconds(7200)))
     }
 }

@@ -123,6 +123,95 @@ path "plus/a+b/c" { capabilities = ["delete"] }
 """,
 }
 
+# Parameter and wrapping constraints, judged with real requests under the kv mount "a".
+POLICIES.update({
+    "params-allowed": """
+path "a/p1/*" {
+  capabilities = ["create", "update", "read"]
+  allowed_parameters = { "color" = ["red", "bl*"] "size" = [] "Case" = ["*x*"] }
+}
+""",
+    "params-denied": """
+path "a/p2/*" {
+  capabilities = ["create", "update"]
+  denied_parameters = { "secret" = [] "mode" = ["*-unsafe", "root"] }
+}
+""",
+    "params-required": """
+path "a/p3/*" {
+  capabilities = ["create", "update"]
+  required_parameters = ["owner"]
+  allowed_parameters = { "*" = [] }
+}
+""",
+    "params-star": """
+path "a/p4/*" {
+  capabilities = ["create"]
+  allowed_parameters = { "*" = ["x"] "id" = ["1*"] }
+}
+""",
+    "params-deny-all": """
+path "a/p5/*" {
+  capabilities = ["create"]
+  denied_parameters = { "*" = [] }
+}
+""",
+    "params-merge-1": """
+path "a/p6/*" {
+  capabilities = ["create"]
+  allowed_parameters = { "color" = ["red"] "size" = [] }
+  required_parameters = ["color"]
+}
+""",
+    "params-merge-2": """
+path "a/p6/*" {
+  capabilities = ["create"]
+  allowed_parameters = { "color" = ["blue"] "size" = ["m"] "shape" = ["round"] }
+}
+""",
+    "params-values": """
+path "a/p8/*" {
+  capabilities = ["create"]
+  allowed_parameters = { "n" = [1, "1"] "b" = [true] "l" = [] }
+}
+""",
+    "wrapping": """
+path "a/p7/*" {
+  capabilities = ["create", "update", "read"]
+  min_wrapping_ttl = "1m"
+  max_wrapping_ttl = "1h"
+}
+""",
+})
+
+PARAMETER_PROBES = [
+    (["params-allowed"], "a/p1/k", [
+        {}, {"color": "red"}, {"color": "blue"}, {"color": "black"}, {"color": "green"},
+        {"size": "xl"}, {"color": "red", "size": 3}, {"other": "x"}, {"COLOR": "red"},
+        {"case": "axb"}, {"case": "ab"}, {"color": None},
+    ]),
+    (["params-denied"], "a/p2/k", [
+        {}, {"secret": "x"}, {"mode": "root"}, {"mode": "rw-unsafe"}, {"mode": "rw"}, {"other": 1},
+        {"Secret": "x"},
+    ]),
+    (["params-required"], "a/p3/k", [{}, {"owner": "me"}, {"Owner": "me"}, {"owner": "me", "x": 1}, {"x": 1}]),
+    (["params-star"], "a/p4/k", [
+        {}, {"id": "123"}, {"id": "23"}, {"other": "x"}, {"other": "y"}, {"id": "1", "z": "q"},
+    ]),
+    (["params-deny-all"], "a/p5/k", [{}, {"x": "y"}]),
+    (["params-merge-1", "params-merge-2"], "a/p6/k", [
+        {}, {"color": "red"}, {"color": "blue"}, {"color": "red", "size": "xl"}, {"color": "red", "shape": "round"},
+        {"color": "red", "shape": "square"}, {"size": "m"},
+    ]),
+    (["params-merge-2"], "a/p6/k", [{}, {"color": "blue", "size": "m"}, {"size": "l"}]),
+    (["params-values"], "a/p8/k", [
+        {"n": 1}, {"n": "1"}, {"n": 1.0}, {"b": True}, {"b": False}, {"b": "true"}, {"l": [1, 2]},
+        {"l": {"a": "b"}},
+    ]),
+]
+
+WRAP_PROBES = [(["wrapping"], "a/p7/k", [None, "30s", "1m", "5m", "1h", "2h"])]
+
 # The same kind of rules in the JSON form Vault accepts.
 POLICIES["json-form"] = json.dumps({
     "path": {
@@ -470,7 +559,32 @@ def record(bao):
     answer = bao.call("POST", "sys/capabilities", {"token": ROOT_TOKEN, "paths": ["secret/x", "sys/seal"]})
     for path in ["secret/x", "sys/seal"]:
         cases.append({"policies": ["root"], "path": path, "capabilities": sorted(answer[path])})
-    return version, cases, parse_cases, default_text, operation_cases
+    parameter_cases = []
+    for policy_set, path, bodies in PARAMETER_PROBES:
+        token = bao.call("POST", "auth/token/create", {
+            "policies": policy_set, "no_default_policy": True,
+        })["auth"]["client_token"]
+        url = f"{bao.address}/v1/{path}"
+        for body in bodies:
+            bao.session.delete(url, headers={"X-Vault-Token": ROOT_TOKEN}, timeout=10)
+            status = bao.session.put(url, headers={"X-Vault-Token": token}, data=json.dumps(body),
+                                     timeout=10).status_code
+            parameter_cases.append({"policies": policy_set, "path": path, "operation": "create",
+                                    "body": json.dumps(body), "wrap_ttl": None, "status": status})
+    for policy_set, path, ttls in WRAP_PROBES:
+        token = bao.call("POST", "auth/token/create", {
+            "policies": policy_set, "no_default_policy": True,
+        })["auth"]["client_token"]
+        url = f"{bao.address}/v1/{path}"
+        bao.session.put(url, headers={"X-Vault-Token": ROOT_TOKEN}, json={"v": "1"}, timeout=10)
+        for ttl in ttls:
+            headers = {"X-Vault-Token": token}
+            if ttl:
+                headers["X-Vault-Wrap-TTL"] = ttl
+            status = bao.session.get(url, headers=headers, timeout=10).status_code
+            parameter_cases.append({"policies": policy_set, "path": path, "operation": "read",
+                                    "body": "{}", "wrap_ttl": ttl, "status": status})
+    return version, cases, parse_cases, default_text, operation_cases, parameter_cases
 
 
 def main():
@@ -484,7 +598,7 @@ def main():
     try:
         bao = Bao(address)
         bao.wait_until_ready(process)
-        version, cases, parse_cases, default_text, operation_cases = record(bao)
+        version, cases, parse_cases, default_text, operation_cases, parameter_cases = record(bao)
     finally:
         process.terminate()
         try:
@@ -502,6 +616,7 @@ def main():
         "parse_cases": parse_cases,
         "operation_cases": operation_cases,
         "operation_mounts": OPERATION_MOUNTS,
+        "parameter_cases": parameter_cases,
         "coffer_refuses": ["expiration", "mfa_methods", "pagination_limit", "control_group",
                            "list_scan_response_keys_filter_path"],
         "openbao_default_policy": default_text,
@@ -517,7 +632,7 @@ def main():
     with open(os.path.join(HERE, "cases.json"), "w") as handle:
         handle.write("{\n " + ",\n ".join(lines) + "\n}\n")
     print(f"recorded {len(cases)} capability cases, {len(parse_cases)} parse cases and "
-          f"{len(operation_cases)} operation cases from OpenBao {version}")
+          f"{len(operation_cases)} operation cases, {len(parameter_cases)} parameter cases from OpenBao {version}")
 
 
 if __name__ == "__main__":
