@@ -288,40 +288,52 @@ struct HCLLexer {
         while let byte = peek(), Self.isIdentifierStart(byte) || Self.isDigit(byte) { advance() }
         let anchor = Array(bytes[anchorStart..<offset])
         guard !anchor.isEmpty else { throw HCLError(at: start, "heredoc needs an anchor, e.g. <<EOF") }
-        if peek() == UInt8(ascii: "\r") { advance() }
+        if peek() == UInt8(ascii: "\r") && offset + 1 < bytes.count && bytes[offset + 1] == UInt8(ascii: "\n") {
+            advance()
+        }
         guard peek() == UInt8(ascii: "\n") else {
             throw HCLError(at: start, "heredoc anchor must be followed by a new line")
         }
         advance()
-        var lines: [[UInt8]] = []
+        let bodyStart = offset
         while true {
-            guard offset < bytes.count else {
-                let name = String(decoding: anchor, as: UTF8.self)
-                throw HCLError(at: start, "heredoc not terminated: missing closing line \"\(name)\"")
-            }
             let lineStart = offset
             while let byte = peek(), byte != UInt8(ascii: "\n") { advance() }
-            var lineBytes = Array(bytes[lineStart..<offset])
-            if lineBytes.last == UInt8(ascii: "\r") { lineBytes.removeLast() }
-            let indentation = lineBytes.prefix { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
-            if Array(lineBytes.dropFirst(indentation.count)) == anchor {
-                return Self.joinHeredoc(lines, stripping: indented ? Array(indentation) : [])
+            // Like HCL1, the closing line must end with a new line; a file ending right after it is an error.
+            guard peek() == UInt8(ascii: "\n") else {
+                let name = String(decoding: anchor, as: UTF8.self)
+                throw HCLError(at: start, "heredoc not terminated: missing closing line \"\(name)\" and a new line")
             }
-            lines.append(lineBytes)
-            advance()  // the new line, if any
+            let line = bytes[lineStart..<offset]
+            let indentation = line.prefix { Self.isHeredocSpace($0) }
+            let rest = line.dropFirst(indentation.count).reversed().drop { $0 == UInt8(ascii: "\r") }.reversed()
+            advance()  // the new line
+            if Array(rest) == anchor {
+                // The value runs up to the anchor itself, so the closing line's indentation belongs to it.
+                let raw = Array(bytes[bodyStart..<(lineStart + indentation.count)])
+                return Self.heredocValue(raw, indented: indented)
+            }
         }
     }
 
-    /// Joins heredoc lines with a trailing new line. For `<<-`, removes the closing anchor's indentation from
-    /// every line when all lines carry it (HCL1 behaviour).
-    private static func joinHeredoc(_ lines: [[UInt8]], stripping prefix: [UInt8]) -> String {
-        var body = lines
-        if !prefix.isEmpty && lines.allSatisfy({ $0.isEmpty || $0.starts(with: prefix) }) {
-            body = lines.map { $0.isEmpty ? $0 : Array($0.dropFirst(prefix.count)) }
+    private static func isHeredocSpace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == 0x0B || byte == 0x0C
+    }
+
+    /// HCL1's value of a heredoc body. `<<EOF`: the text as is. `<<-EOF`: when every line starts with the
+    /// closing line's indentation, that indentation is removed from each line; otherwise the text as is, minus
+    /// the closing line's indentation.
+    private static func heredocValue(_ raw: [UInt8], indented: Bool) -> String {
+        guard indented else { return String(decoding: raw, as: UTF8.self) }
+        let lines = raw.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        let prefix = lines.last ?? []
+        guard lines.allSatisfy({ $0.starts(with: prefix) }) else {
+            let trimmed = raw.reversed().drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }.reversed()
+            return String(decoding: Array(trimmed), as: UTF8.self)
         }
         var output: [UInt8] = []
-        for line in body {
-            output.append(contentsOf: line)
+        for line in lines.dropLast() {
+            output.append(contentsOf: line.dropFirst(prefix.count))
             output.append(UInt8(ascii: "\n"))
         }
         return String(decoding: output, as: UTF8.self)

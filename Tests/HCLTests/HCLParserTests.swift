@@ -150,6 +150,23 @@ struct HCLParserTests {
         #expect(body.attribute(named: "after")?.line == 9)
     }
 
+    /// HCL1 quirks, confirmed against OpenBao through tests/acl-oracle (literal probes).
+    @Test func heredocsFollowHCL1Quirks() throws {
+        let body = try HCLParser.parse("""
+            keeps = <<EOF
+            x
+              EOF
+            ragged = <<-EOF
+              a
+             b
+              EOF
+
+            """)
+        #expect(try body.string("keeps") == "x\n  ")
+        #expect(try body.string("ragged") == "  a\n b\n")
+        #expect(throws: HCLError.self) { try HCLParser.parse("a = <<EOF\nx\nEOF") }
+    }
+
     @Test func acceptsCommentsEverywhere() throws {
         let body = try HCLParser.parse("""
             // leading
