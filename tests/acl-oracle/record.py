@@ -210,6 +210,26 @@ PARAMETER_PROBES = [
     ]),
 ]
 
+# HCL string syntax judged by meaning: the literal is the only allowed value of "v", and
+# a write with {"v": candidate} succeeds only if OpenBao decoded the literal to the candidate.
+LITERAL_PROBES = [
+    ('"a\\nb"', ["a\nb", "a\\nb"]),
+    ('"tab\\there"', ["tab\there", "tab\\there"]),
+    ('"q\\"uote"', ['q"uote', 'q\\"uote']),
+    ('"back\\\\slash"', ["back\\slash", "back\\\\slash"]),
+    ('"\\u00e9t\\u00e9"', ["\u00e9t\u00e9", "\\u00e9t\\u00e9"]),
+    ('"\\U0001F600"', ["\U0001F600", "U0001F600"]),
+    ('"\\x41\\101"', ["AA", "\\x41\\101"]),
+    ('"${a.b} and ${x("q")}"', ['${a.b} and ${x("q")}', "and"]),
+    ('"caf\u00e9 \u2713"', ["caf\u00e9 \u2713", "cafe"]),
+    ('<<EOF\nline one\n  line two\nEOF\n', ["line one\n  line two\n", "line one\n  line two"]),
+    ('<<-EOF\n    alpha\n      beta\n    EOF\n', ["alpha\n  beta\n", "    alpha\n      beta\n"]),
+    ('<<EOF\nx\n  EOF\n', ["x\n", "x"]),
+    ('<<EOF\n\nEOF\n', ["\n", ""]),
+    ('<<-EOF\n  a\n b\n  EOF\n', [" a\n b\n", "  a\n b\n", "a\nb\n"]),
+    ('"a\\a\\b\\f\\v"', ["a\a\b\f\v", "aabfv"]),
+]
+
 WRAP_PROBES = [(["wrapping"], "a/p7/k", [None, "30s", "1m", "5m", "1h", "2h"])]
 
 # The same kind of rules in the JSON form Vault accepts.
@@ -571,6 +591,22 @@ def record(bao):
                                      timeout=10).status_code
             parameter_cases.append({"policies": policy_set, "path": path, "operation": "create",
                                     "body": json.dumps(body), "wrap_ttl": None, "status": status})
+    for index, (literal, candidates) in enumerate(LITERAL_PROBES):
+        name = f"literal-{index}"
+        text = (f'path "a/lit{index}/*" {{\n  capabilities = ["create"]\n'
+                f'  allowed_parameters = {{ "v" = [{literal}] }}\n}}\n')
+        POLICIES[name] = text
+        bao.call("PUT", f"sys/policies/acl/{name}", {"policy": text})
+        token = bao.call("POST", "auth/token/create", {
+            "policies": [name], "no_default_policy": True,
+        })["auth"]["client_token"]
+        url = f"{bao.address}/v1/a/lit{index}/k"
+        for candidate in candidates:
+            bao.session.delete(url, headers={"X-Vault-Token": ROOT_TOKEN}, timeout=10)
+            body = json.dumps({"v": candidate})
+            status = bao.session.put(url, headers={"X-Vault-Token": token}, data=body, timeout=10).status_code
+            parameter_cases.append({"policies": [name], "path": f"a/lit{index}/k", "operation": "create",
+                                    "body": body, "wrap_ttl": None, "status": status})
     for policy_set, path, ttls in WRAP_PROBES:
         token = bao.call("POST", "auth/token/create", {
             "policies": policy_set, "no_default_policy": True,
