@@ -1,10 +1,23 @@
 #!/usr/bin/env python3
 """Record OpenBao's answers to ACL questions, for Coffer's differential ACL test.
 
-Starts `bao server -dev` on a free loopback port, writes the policies below through
-the HTTP API, and for every (policy set, path) pair asks `sys/capabilities` with a
-token that holds exactly that policy set. The answers go to cases.json next to this
-script; Tests/PolicyTests/ACLOracleTests.swift replays them against Coffer's ACL.
+Starts `bao server -dev` on a free loopback port (stopped by PID when done), writes
+the policies below through the HTTP API and records, into cases.json next to this
+script:
+
+  cases            sys/capabilities for every (policy set, path) pair, answered with a
+                   token holding exactly that set (hand-written sets plus 80 seeded
+                   random ones);
+  parse_cases      whether OpenBao accepts each probe document as a policy, and what
+                   an accepted one grants on a few paths;
+  operation_cases  HTTP status of real create/update/read/list/delete requests on kv
+                   mounts, for 40 of the random sets (sys/capabilities only judges lists);
+  parameter_cases  writes and wrapped reads under parameter/wrapping constraints, and
+                   HCL literals judged by what OpenBao decoded them to;
+  openbao_default_policy  the built-in default policy's text.
+
+Tests/PolicyTests/ACLOracleTests.swift replays all of it against Coffer. The output
+is deterministic for a given OpenBao version (random parts use a fixed seed).
 
 Usage: python3 tests/acl-oracle/record.py   (needs `bao` on PATH and `requests`)
 """
@@ -667,8 +680,8 @@ def main():
             lines.append(f"{json.dumps(key)}: {json.dumps(value, indent=1)}")
     with open(os.path.join(HERE, "cases.json"), "w") as handle:
         handle.write("{\n " + ",\n ".join(lines) + "\n}\n")
-    print(f"recorded {len(cases)} capability cases, {len(parse_cases)} parse cases and "
-          f"{len(operation_cases)} operation cases, {len(parameter_cases)} parameter cases from OpenBao {version}")
+    print(f"recorded {len(cases)} capability, {len(parse_cases)} parse, {len(operation_cases)} operation "
+          f"and {len(parameter_cases)} parameter cases from OpenBao {version}")
 
 
 if __name__ == "__main__":
