@@ -1,1 +1,0 @@
-// LMDB: placeholder until the module's first type lands.

@@ -1,4 +1,0 @@
-import Testing
-@testable import LMDB
-
-@Test func LMDBModuleLinks() { #expect(Bool(true)) }
