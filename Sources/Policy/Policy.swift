@@ -14,12 +14,12 @@ public struct Policy: Sendable, Hashable {
         self.rules = rules
     }
 
-    /// The built-in `root` policy: an ACL containing it allows everything.
+    /// The built-in `root` policy: an ACL containing it allows everything. An ACL recognises it by name, so
+    /// whoever stores policies must refuse to store one called `root` (as Vault does).
     public static let root = Policy(name: "root", rules: [])
 
-    /// The built-in `default` policy, parsed from `defaultPolicyText`.
-    public static var defaultPolicy: Policy {
-        // The text is a constant covered by tests; an empty policy is the safe fallback should it ever break.
+    /// The built-in `default` policy, parsed once from `defaultPolicyText`.
+    // The text is a constant covered by tests; an empty policy is the safe fallback should it ever break.
+    public static let defaultPolicy: Policy =
         (try? parse(name: "default", text: defaultPolicyText)) ?? Policy(name: "default", rules: [])
-    }
 }
