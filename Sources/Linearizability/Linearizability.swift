@@ -1,1 +1,0 @@
-// Linearizability: placeholder until the module's first type lands.

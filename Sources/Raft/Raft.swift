@@ -1,1 +1,0 @@
-// Raft: placeholder until the module's first type lands.

@@ -1,1 +1,0 @@
-// RaftSimulator: placeholder until the module's first type lands.

@@ -1,4 +1,0 @@
-import Testing
-@testable import Raft
-
-@Test func RaftModuleLinks() { #expect(Bool(true)) }
