@@ -40,6 +40,7 @@ let package = Package(
         .target(name: "Raft", swiftSettings: swiftSettings),
         .target(name: "Linearizability", swiftSettings: swiftSettings),
         .target(name: "RaftSimulator", dependencies: ["Raft", "Linearizability"], swiftSettings: swiftSettings),
+        .executableTarget(name: "raft-soak", dependencies: ["RaftSimulator"], swiftSettings: swiftSettings),
 
         // MARK: language
         .target(name: "HCL", swiftSettings: swiftSettings),
