@@ -12,7 +12,8 @@ struct CofferCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ReadCommand.self, WriteCommand.self, ListCommand.self, DeleteCommand.self, UnwrapCommand.self,
-            StatusCommand.self, LoginCommand.self, OperatorCommand.self, TokenCommand.self, ServerSubcommand.self,
+            StatusCommand.self, LoginCommand.self, KVCommand.self, OperatorCommand.self, TokenCommand.self,
+            ServerSubcommand.self,
         ])
 }
 

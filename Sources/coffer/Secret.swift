@@ -134,16 +134,26 @@ struct Secret: Sendable {
             }
         }
         if let data {
-            for member in data.sortedMembers {
-                let shown = GoValueFormat.looksLikeDuration(member.key)
-                    ? GoValueFormat.humanDuration(member.value) : GoValueFormat.verbV(member.value)
-                rows.append([member.key, shown])
-            }
+            rows += Self.dataRows(data)
         }
         if rows.isEmpty {
             return nil
         }
         return Table.withHeader(["Key", "Value"], rows: rows).render()
+    }
+
+    /// One row per member, sorted by key, TTL-like fields as durations (Vault's `OutputMap` rows).
+    static func dataRows(_ data: JSONObject) -> [[String]] {
+        data.sortedMembers.map { member in
+            let shown = GoValueFormat.looksLikeDuration(member.key)
+                ? GoValueFormat.humanDuration(member.value) : GoValueFormat.verbV(member.value)
+            return [member.key, shown]
+        }
+    }
+
+    /// A map printed on its own as a Key/Value table (Vault's `OutputData` of a map); `nil` when empty.
+    static func mapTable(_ data: JSONObject) -> String? {
+        data.isEmpty ? nil : Table.withHeader(["Key", "Value"], rows: dataRows(data)).render()
     }
 
     /// Warnings as `bao` prints them on stderr above a table, or `nil` when there are none.

@@ -17,26 +17,28 @@ enum SecretPrompt {
             }
             return line.trimmingWhitespace()
         }
-        Console.raw(prompt)
-        defer { Console.output("") }
         let descriptor = open("/dev/tty", O_RDWR | O_NOCTTY)
         guard descriptor >= 0 else {
             throw .usage("Could not open the terminal to ask for the key: \(String(cString: strerror(errno)))")
         }
         defer { close(descriptor) }
+        // Echo goes off before the prompt appears, and without flushing pending input, so a key typed (or
+        // pasted) as soon as the prompt shows is neither echoed nor lost.
         var saved = termios()
         let haveSettings = tcgetattr(descriptor, &saved) == 0
         if haveSettings {
             var silent = saved
             silent.c_lflag &= ~tcflag_t(ECHO)
             silent.c_lflag |= tcflag_t(ICANON)
-            _ = tcsetattr(descriptor, TCSAFLUSH, &silent)
+            _ = tcsetattr(descriptor, TCSANOW, &silent)
         }
         defer {
             if haveSettings {
-                _ = tcsetattr(descriptor, TCSAFLUSH, &saved)
+                _ = tcsetattr(descriptor, TCSANOW, &saved)
             }
         }
+        Console.raw(prompt)
+        defer { Console.output("") }
         var bytes: [UInt8] = []
         var byte: UInt8 = 0
         while true {

@@ -674,3 +674,87 @@ def test_login_userpass_and_approle_with_wrapped_secret_id(coffer_bin, dev_serve
     code, _, err = run(coffer_bin, ["login", "-method=approle", "-no-store", f"role_id={role_id}",
                                     f"secret_id={secret_id}"], env=env)
     assert code == 2 and "Error authenticating" in err
+
+
+def test_unseal_prompt_on_terminal_does_not_echo(coffer_bin, fresh_server):
+    import pty
+    import select
+
+    init = init_with_coffer(coffer_bin, fresh_server, shares=1, threshold=1)
+    key = init["unseal_keys_b64"][0]
+    pid, fd = pty.fork()
+    if pid == 0:  # child: the pty is its controlling terminal, stdin and stdout
+        os.execve(coffer_bin, [coffer_bin, "operator", "unseal"], clean_env(fresh_server.addr))
+    transcript = b""
+    deadline = time.time() + 20
+
+    def read_until(predicate):
+        nonlocal transcript
+        while not predicate() and time.time() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO once the child has exited
+                return
+            if not chunk:
+                return
+            transcript += chunk
+
+    exited = None
+    try:
+        read_until(lambda: b"(will be hidden): " in transcript)
+        assert transcript.startswith(b"Unseal Key (will be hidden): "), transcript
+        os.write(fd, key.encode() + b"\n")
+        read_until(lambda: b"HA Enabled" in transcript)
+        waited, status = os.waitpid(pid, 0 if b"HA Enabled" in transcript else os.WNOHANG)
+        exited = status if waited else None
+    finally:
+        if exited is None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    assert exited is not None and os.waitstatus_to_exitcode(exited) == 0, transcript
+    assert key.encode() not in transcript  # not echoed, not printed
+    assert b"Sealed          false" in transcript
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# kv helpers
+
+
+def test_kv_v2_and_v1_match_bao(coffer_bin, dev_server):
+    addr = dev_server.addr
+    code, _, err = run(BAO, ["secrets", "enable", "-path=kvone", "kv"], addr, "root")
+    assert code == 0 or "already in use" in err, err
+    drop_times = lambda text: re.sub(r"\d{4}-\d\d-\d\dT[\d:.]+Z", "<time>", text)
+
+    # Each client writes a version; the outputs differ only in the version number and time.
+    b = run(BAO, ["kv", "put", "secret/svc/db", "user=app", "pass=one"], addr, "root")
+    c = run(coffer_bin, ["kv", "put", "-mount=secret", "svc/db", "user=app", "pass=two"], addr, "root")
+    assert c[0] == b[0] == 0
+    assert drop_times(c[1]).replace("version            2", "version            1") == drop_times(b[1])
+    assert c[1].startswith("=== Secret Path ===\nsecret/data/svc/db\n\n======= Metadata =======\n")
+
+    for args in (["kv", "get", "secret/svc/db"], ["kv", "get", "-version=1", "secret/svc/db"],
+                 ["kv", "get", "-mount=secret", "-field=pass", "svc/db"],
+                 ["kv", "get", "-format=json", "secret/svc/db"],
+                 ["kv", "list", "secret/svc"], ["kv", "list", "-format=json", "secret/svc/"],
+                 ["kv", "metadata", "get", "secret/svc/db"], ["kv", "get", "secret/svc/none"],
+                 ["kv", "put", "secret/svc/db"], ["kv", "put", "-cas=0", "secret/svc/db", "a=1"],
+                 ["kv", "delete", "-versions=1", "secret/svc/db"], ["kv", "metadata", "get", "secret/svc/db"]):
+        assert_same(coffer_bin, args, addr, "root")
+    code, out, _ = run(coffer_bin, ["kv", "get", "-field=pass", "secret/svc/db"], addr, "root")
+    assert (code, out) == (0, "two")
+
+    assert_same(coffer_bin, ["kv", "delete", "secret/svc/db"], addr, "root")
+    assert_same(coffer_bin, ["kv", "get", "-field=pass", "secret/svc/db"], addr, "root")  # "No data found", 2
+
+    # KV version 1: plain paths.
+    assert_same(coffer_bin, ["kv", "put", "kvone/app", "k=v"], addr, "root")
+    assert_same(coffer_bin, ["kv", "get", "kvone/app"], addr, "root")
+    assert_same(coffer_bin, ["kv", "list", "kvone"], addr, "root")
+    assert_same(coffer_bin, ["kv", "metadata", "get", "kvone/app"], addr, "root")
+    assert_same(coffer_bin, ["kv", "delete", "kvone/app"], addr, "root")
+    assert_same(coffer_bin, ["kv", "get", "kvone/app"], addr, "root")
