@@ -55,7 +55,7 @@ def wait_ready(addr, proc, log):
     deadline = time.time() + 20
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError("bao server exited: " + Path(log).read_text())
+            raise RuntimeError("server exited: " + Path(log).read_text())
         try:
             with urllib.request.urlopen(addr + "/v1/sys/seal-status", timeout=1) as response:
                 if response.status == 200:
@@ -63,7 +63,7 @@ def wait_ready(addr, proc, log):
         except OSError:
             pass
         time.sleep(0.1)
-    raise RuntimeError("bao server did not become ready: " + Path(log).read_text())
+    raise RuntimeError("server did not become ready: " + Path(log).read_text())
 
 
 class BaoServer:
@@ -758,3 +758,35 @@ def test_kv_v2_and_v1_match_bao(coffer_bin, dev_server):
     assert_same(coffer_bin, ["kv", "metadata", "get", "kvone/app"], addr, "root")
     assert_same(coffer_bin, ["kv", "delete", "kvone/app"], addr, "root")
     assert_same(coffer_bin, ["kv", "get", "kvone/app"], addr, "root")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the same clients against `coffer server -dev` (skipped while the server cannot start)
+
+
+def test_clients_agree_against_coffer_server(coffer_bin, tmpdir_session):
+    port = free_port()
+    addr = f"http://127.0.0.1:{port}"
+    log_path = os.path.join(tmpdir_session, f"coffer-{port}.log")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([coffer_bin, "server", "-dev", f"-dev-listen-address=127.0.0.1:{port}",
+                                 "-dev-root-token-id=root"], stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    try:
+        try:
+            wait_ready(addr, proc, log_path)
+        except RuntimeError as error:
+            pytest.skip(f"coffer server -dev did not start: {str(error)[-300:]}")
+        b, c = assert_same(coffer_bin, ["status"], addr, "root")
+        assert c[0] == 0
+        assert_same(coffer_bin, ["status", "-format=json"], addr, "root")
+        assert_same(coffer_bin, ["operator", "key-status", "-format=json"], addr, "root")
+        assert_same(coffer_bin, ["read", "cubbyhole/none"], addr, "root")
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait()
