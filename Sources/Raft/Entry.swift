@@ -26,7 +26,8 @@ public struct Entry: Hashable, Sendable {
         switch payload {
         case .empty: return 16
         case .command(let bytes): return 16 + bytes.count
-        case .configuration(let configuration): return 16 + 8 * (configuration.voters.count + configuration.learners.count)
+        case .configuration(let configuration):
+            return 16 + 8 * (configuration.voters.count + configuration.learners.count)
         }
     }
 }

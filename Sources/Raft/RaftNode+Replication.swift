@@ -14,10 +14,10 @@ extension RaftNode {
             send(to: sender, .appendResponse(.accepted(matchIndex: lastNewIndex)))
         case .mismatch:
             let hint = log.lastIndex(atOrBefore: append.prevIndex, withTermAtMost: append.prevTerm)
-            send(
-                to: sender,
-                .appendResponse(.rejected(rejectedPrevIndex: append.prevIndex, hintIndex: hint.index, hintTerm: hint.term))
+            let rejection = AppendResponse.rejected(
+                rejectedPrevIndex: append.prevIndex, hintIndex: hint.index, hintTerm: hint.term
             )
+            send(to: sender, .appendResponse(rejection))
         case .conflictsWithCommitted:
             // Only a buggy or byzantine leader asks this; refuse silently rather than lose committed entries.
             return

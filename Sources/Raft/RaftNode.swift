@@ -5,6 +5,20 @@
 ///
 /// A `RaftNode` is a value owned by one runtime (one actor or event loop); it is `Sendable` because all of
 /// its state is. Every message is untrusted input: invalid or stale messages are dropped, never trapped on.
+///
+/// The runtime loop:
+/// ```
+/// node.tick()                      // every tick interval
+/// node.step(message)               // for every message received
+/// let id = try node.propose(bytes) // leader only; committed iff an entry with `id` is applied
+/// while node.hasReady {
+///     let ready = node.ready()
+///     persist(ready.snapshot, ready.entries, ready.hardState)   // fsync
+///     send(ready.messages)
+///     apply(ready.snapshot, ready.committedEntries); serve(ready.readStates)
+///     node.advance(ready)
+/// }
+/// ```
 public struct RaftNode: Sendable {
     public let id: NodeID
     let config: RaftConfig
@@ -214,6 +228,20 @@ public struct RaftNode: Sendable {
         let metadata = SnapshotMetadata(index: index, term: entryTerm, configuration: log.configuration(at: index))
         latestSnapshot = Snapshot(metadata: metadata, data: data)
         log.compact(through: index)
+    }
+
+    /// The transport could not reach `peer`: stop pipelining to it and probe again (leader only).
+    public mutating func reportUnreachable(_ peer: NodeID) {
+        guard role == .leader, case .replicate = leader?.progress[peer]?.state else { return }
+        leader?.progress[peer]?.becomeProbe()
+    }
+
+    /// The transport finished (or gave up) streaming a snapshot to `peer`. On failure the leader probes again
+    /// instead of waiting for the snapshot retry timeout; on success it waits for the follower's answer.
+    public mutating func reportSnapshot(to peer: NodeID, succeeded: Bool) {
+        guard role == .leader, case .snapshot = leader?.progress[peer]?.state, !succeeded else { return }
+        leader?.progress[peer]?.becomeProbe()
+        leader?.progress[peer]?.probeSent = true
     }
 
     // MARK: - Internals shared by the extensions

@@ -12,7 +12,9 @@ struct DurableStorage: Sendable {
     }
 
     /// Persists the durable parts of a `Ready`, in the order the `Ready` contract prescribes.
-    mutating func persist(snapshot newSnapshot: Snapshot?, entries newEntries: [Entry], hardState newHardState: HardState?) {
+    mutating func persist(
+        snapshot newSnapshot: Snapshot?, entries newEntries: [Entry], hardState newHardState: HardState?
+    ) {
         if let newSnapshot, newSnapshot.index > snapshot.index {
             snapshot = newSnapshot
             entries.removeAll()

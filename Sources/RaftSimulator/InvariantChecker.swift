@@ -91,7 +91,8 @@ struct InvariantChecker: Sendable {
     mutating func recordState(_ state: [UInt8], at index: LogIndex, node: NodeID, time: Int) {
         if let existing = states[index] {
             if existing != state {
-                violation("state machine safety: node \(node) has a different state after index \(index) (at \(time) ms)")
+                violation("state machine safety: node \(node) has a different state after index \(index) "
+                    + "(at \(time) ms)")
             }
         } else {
             states[index] = state

@@ -137,7 +137,9 @@ public struct Simulation: Sendable {
                 nodeIndex(message.from).map({ nodes[$0].incarnation == senderIncarnation }) == true,
                 network.canDeliver(from: message.from, to: message.to)
             else { return }
-            if config.recordTrace { record("deliver \(message.kind.name) \(message.from)->\(message.to) t\(message.term)") }
+            if config.recordTrace {
+                record("deliver \(message.kind.name) \(message.from)->\(message.to) t\(message.term)")
+            }
             nodes[index].raft?.step(message)
             drain(index)
         case .clientNext(let client):
@@ -158,7 +160,9 @@ public struct Simulation: Sendable {
             mix(7, id, UInt64(incarnation))
             guard let index = nodeIndex(id), nodes[index].incarnation == incarnation else { return }
             for write in nodes[index].unsyncedWrites {
-                nodes[index].durable.persist(snapshot: write.snapshot, entries: write.entries, hardState: write.hardState)
+                nodes[index].durable.persist(
+                    snapshot: write.snapshot, entries: write.entries, hardState: write.hardState
+                )
             }
             nodes[index].unsyncedWrites = []
         case .crash(let id, let incarnation):
@@ -201,7 +205,9 @@ public struct Simulation: Sendable {
                 nodes[index].unsyncedWrites.append((ready.snapshot, ready.entries, ready.hardState))
                 schedule(.fsync(id, incarnation: nodes[index].incarnation), at: now + randomInt(config.unsyncedWindow))
             } else {
-                nodes[index].durable.persist(snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState)
+                nodes[index].durable.persist(
+                    snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState
+                )
             }
         }
         // 2. Send.
@@ -232,7 +238,9 @@ public struct Simulation: Sendable {
         nodes[index].applied = snapshot.index
         nodes[index].lastSnapshotIndex = snapshot.index
         checker.recordState(store.encoded(), at: snapshot.index, node: nodes[index].id, time: now)
-        if config.recordTrace { record("node \(nodes[index].id) installed snapshot \(snapshot.index)@\(snapshot.term)") }
+        if config.recordTrace {
+            record("node \(nodes[index].id) installed snapshot \(snapshot.index)@\(snapshot.term)")
+        }
     }
 
     mutating func apply(_ entry: Entry, at index: Int) {

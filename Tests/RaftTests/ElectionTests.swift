@@ -20,7 +20,8 @@ import Testing
     @Test func electionTimeoutsAreRandomisedWithinOneToTwoTimeouts() {
         var seen: Set<Int> = []
         for seed: UInt64 in 0..<50 {
-            let node = RaftNode(config: TestCluster.config(1) { $0.randomSeed = seed }, state: .bootstrap(voters: [1, 2]))
+            let config = TestCluster.config(1) { $0.randomSeed = seed }
+            let node = RaftNode(config: config, state: .bootstrap(voters: [1, 2]))
             #expect(node.randomizedElectionTimeout >= 10 && node.randomizedElectionTimeout < 20)
             seen.insert(node.randomizedElectionTimeout)
         }
@@ -51,7 +52,8 @@ import Testing
                 config: TestCluster.config(1),
                 state: TestCluster.state(terms: terms, hardTerm: 3, voters: [1, 2, 3])
             )
-            voter.step(Message(from: 2, to: 1, term: 4, kind: .vote(lastIndex: lastIndex, lastTerm: lastTerm, transfer: false)))
+            let request = MessageKind.vote(lastIndex: lastIndex, lastTerm: lastTerm, transfer: false)
+            voter.step(Message(from: 2, to: 1, term: 4, kind: request))
             let ready = voter.ready()
             let response = ready.messages.first { $0.to == 2 }?.kind
             #expect(response == .voteResponse(granted: granted), "log \(terms) vs (\(lastIndex), \(lastTerm))")

@@ -36,7 +36,8 @@ import Testing
         let leaderLog: [Term] = [1, 1, 1, 4, 4, 5, 5, 6, 6, 6]
         var cluster = TestCluster()
         cluster.add(1, state: TestCluster.state(terms: leaderLog, hardTerm: 7, voters: [1, 2, 3]))
-        cluster.add(2, state: TestCluster.state(terms: [1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3], hardTerm: 7, voters: [1, 2, 3]))
+        let follower: [Term] = [1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3]
+        cluster.add(2, state: TestCluster.state(terms: follower, hardTerm: 7, voters: [1, 2, 3]))
         cluster.add(3, state: TestCluster.state(terms: [], hardTerm: 7, voters: [1, 2, 3]))
         cluster.isolated = [2]
         cluster.elect(1)

@@ -28,9 +28,13 @@ import Testing
         var cluster = TestCluster(voters: [1])
         cluster.elect(1)
         cluster.drain(1)
-        #expect(throws: RaftError.invalidCompactionIndex) { try cluster.nodes[1]?.compact(through: 5, snapshotData: []) }
+        #expect(throws: RaftError.invalidCompactionIndex) {
+            try cluster.nodes[1]?.compact(through: 5, snapshotData: [])
+        }
         try cluster.nodes[1]?.compact(through: 1, snapshotData: [])
-        #expect(throws: RaftError.invalidCompactionIndex) { try cluster.nodes[1]?.compact(through: 1, snapshotData: []) }
+        #expect(throws: RaftError.invalidCompactionIndex) {
+            try cluster.nodes[1]?.compact(through: 1, snapshotData: [])
+        }
     }
 
     @Test func aNodeRestartsFromItsSnapshotAndLog() throws {
@@ -59,7 +63,8 @@ import Testing
     }
 
     @Test func aStaleSnapshotIsAcknowledgedWithoutReplacingTheLog() {
-        var follower = RaftNode(config: TestCluster.config(2), state: TestCluster.state(terms: [1, 1, 1], hardTerm: 1, voters: [1, 2]))
+        let state = TestCluster.state(terms: [1, 1, 1], hardTerm: 1, voters: [1, 2])
+        var follower = RaftNode(config: TestCluster.config(2), state: state)
         follower.step(Message(from: 1, to: 2, term: 1, kind: .heartbeat(commit: 3, context: 0)))
         _ = follower.ready()
         let metadata = SnapshotMetadata(index: 2, term: 1, configuration: Configuration(voters: [1, 2]))
@@ -68,5 +73,49 @@ import Testing
         #expect(ready.snapshot == nil)
         #expect(ready.messages.map(\.kind) == [.appendResponse(.accepted(matchIndex: 3))])
         #expect(follower.log.lastIndex == 3)
+    }
+}
+
+@Suite struct TransportReportTests {
+    @Test func aFailedSnapshotIsRetriedAfterTheNextHeartbeat() throws {
+        var cluster = TestCluster(voters: [1, 2, 3])
+        cluster.elect(1)
+        cluster.isolated = [3]
+        for k in 0..<4 { _ = try cluster.nodes[1]?.propose([UInt8(k)]) }
+        cluster.deliverAll()
+        try cluster.nodes[1]?.compact(through: 4, snapshotData: [4])
+        cluster.isolated = []
+        cluster.tick(1)
+        // Drop everything addressed to node 3 (the heartbeat answer starts the snapshot, which is lost too).
+        for _ in 0..<3 {
+            cluster.deliverAll { $0.to != 3 || !Self.isSnapshot($0) }
+            cluster.inFlight.removeAll { Self.isSnapshot($0) }
+        }
+        guard case .snapshot = cluster[1].progress[3]?.state else {
+            Issue.record("expected snapshot state, got \(String(describing: cluster[1].progress[3]?.state))")
+            return
+        }
+        cluster.nodes[1]?.reportSnapshot(to: 3, succeeded: false)
+        #expect(cluster[1].progress[3]?.state == .probe)
+        cluster.run(rounds: 2)
+        #expect(cluster[3].log.lastIndex == cluster[1].log.lastIndex)
+        #expect(cluster.installedSnapshots[3]?.map(\.index) == [4])
+    }
+
+    @Test func anUnreachableFollowerFallsBackToProbing() throws {
+        var cluster = TestCluster(voters: [1, 2, 3])
+        cluster.elect(1)
+        #expect(cluster[1].progress[2]?.state == .replicate)
+        cluster.nodes[1]?.reportUnreachable(2)
+        #expect(cluster[1].progress[2]?.state == .probe)
+        _ = try cluster.nodes[1]?.propose([1])
+        cluster.run(rounds: 2)
+        #expect(cluster[2].log.lastIndex == cluster[1].log.lastIndex)
+        #expect(cluster[1].progress[2]?.state == .replicate)
+    }
+
+    static func isSnapshot(_ message: Message) -> Bool {
+        if case .installSnapshot = message.kind { return true }
+        return false
     }
 }

@@ -108,7 +108,9 @@ struct TestCluster {
     /// A restart state with `terms` as the log (entry i has index i).
     static func state(terms: [Term], hardTerm: Term, voters: Set<NodeID>) -> PersistentState {
         var state = PersistentState.bootstrap(voters: voters)
-        state.entries = terms.enumerated().map { Entry(index: LogIndex($0.offset + 1), term: $0.element, payload: .empty) }
+        state.entries = terms.enumerated().map {
+            Entry(index: LogIndex($0.offset + 1), term: $0.element, payload: .empty)
+        }
         state.hardState = HardState(term: hardTerm, vote: nil, commit: 0)
         return state
     }
