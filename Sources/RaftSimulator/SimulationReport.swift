@@ -15,6 +15,8 @@ public struct SimulationReport: Sendable {
     public var readsServed: Int
     public var snapshotsInstalled: Int
     public var maxTerm: UInt64
+    /// The linearizability search ran out of budget (the history was neither confirmed nor refuted).
+    public var linearizabilityUndecided: Bool = false
     /// A digest of every event processed, in order: the same seed must give the same digest.
     public var traceDigest: UInt64
     /// Invariant violations found (empty when the run is correct).
@@ -30,5 +32,6 @@ public struct SimulationReport: Sendable {
             + "membership, \(leadershipTransfers) transfers), ops ok/info/refused \(operationsOK)/"
             + "\(operationsIndeterminate)/\(operationsRefused), reads \(readsServed), snapshots installed "
             + "\(snapshotsInstalled), max term \(maxTerm), violations \(violations.count)"
+            + (linearizabilityUndecided ? ", linearizability undecided" : "")
     }
 }

@@ -39,6 +39,7 @@ var simulatedMilliseconds = 0
 var faults = 0
 var crashes = 0
 var events = 0
+var undecided = 0
 var failures: [(seed: UInt64, violations: [String])] = []
 var seed = firstSeed
 while true {
@@ -71,6 +72,7 @@ while true {
     faults += report.faultsInjected
     crashes += report.crashes
     events += report.events
+    if report.linearizabilityUndecided { undecided += 1 }
     if verbose { print(report.summary) }
     if !report.passed {
         failures.append((seed, report.violations))
@@ -84,5 +86,6 @@ let elapsed = clock.now - start
 print("seeds run: \(seedsRun) (\(firstSeed)...\(seed - 1)), wall time \(elapsed)")
 print("simulated time: \(simulatedMilliseconds / 1000) s, events: \(events)")
 print("faults injected: \(faults) (crashes \(crashes))")
+print("linearizability undecided (search budget exhausted): \(undecided) seed(s)")
 print("violations found: \(failures.count) seed(s)\(failures.isEmpty ? "" : ": \(failures.map(\.seed))")")
 exit(failures.isEmpty ? 0 : 1)
