@@ -7,6 +7,6 @@ struct OperatorCommand: AsyncParsableCommand {
         abstract: "Perform operator-specific tasks.",
         subcommands: [
             OperatorInit.self, OperatorUnseal.self, OperatorSeal.self, OperatorRotate.self,
-            OperatorKeyStatus.self, OperatorRekey.self, OperatorRotateKeys.self,
+            OperatorKeyStatus.self, OperatorRekey.self, OperatorRotateKeys.self, OperatorRaftCommand.self,
         ])
 }

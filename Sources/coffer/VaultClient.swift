@@ -75,13 +75,14 @@ struct VaultClient: Sendable {
         return url
     }
 
-    /// Sends one request and returns the answer whatever its status. `token` overrides the configured client
-    /// token for this request only.
+    /// Sends one request and returns the answer whatever its status. `body` is sent as JSON, `rawBody` as is
+    /// (snapshots). `token` overrides the configured client token for this request only.
     func exchange(
         _ method: String,
         _ path: String,
         query: [(String, String)] = [],
         body: JSONValue? = nil,
+        rawBody: [UInt8]? = nil,
         token: String? = nil
     ) async throws(ClientError) -> Answer {
         let url = try url(for: path, query: query)
@@ -97,6 +98,8 @@ struct VaultClient: Sendable {
         if let body {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             request.httpBody = Data(GoJSON.compact(body).utf8)
+        } else if let rawBody {
+            request.httpBody = Data(rawBody)
         }
         let data: Data
         let response: URLResponse
