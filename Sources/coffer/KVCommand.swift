@@ -6,10 +6,3 @@ struct KVCommand: AsyncParsableCommand {
         commandName: "kv", abstract: "Interact with the key-value secrets engine.",
         subcommands: [KVGet.self, KVPut.self, KVList.self, KVDelete.self, KVMetadataCommand.self])
 }
-
-/// `-mount`: the KV mount, when PATH is relative to it.
-struct KVMountOption: ParsableArguments {
-    @Option(name: .customLong("mount", withSingleDash: true),
-            help: "The KV mount; PATH is then relative to it.")
-    var mount: String?
-}

@@ -16,13 +16,13 @@ struct KeyValueArguments {
     /// The JSON object for `arguments`, or a `CLIError` worded like Vault's "Failed to parse K=V data".
     mutating func build(_ arguments: [String]) throws(CLIError) -> JSONObject {
         var result = JSONObject()
-        for argument in arguments {
-            try add(argument, to: &result)
+        for (index, argument) in arguments.enumerated() {
+            try add(argument, position: index + 1, to: &result)
         }
         return result
     }
 
-    private mutating func add(_ argument: String, to result: inout JSONObject) throws(CLIError) {
+    private mutating func add(_ argument: String, position: Int, to result: inout JSONObject) throws(CLIError) {
         if argument == "-" {
             try merge(try stdin(), from: "stdin", into: &result)
             return
@@ -33,7 +33,8 @@ struct KeyValueArguments {
             return
         }
         guard let equals = argument.firstIndex(of: "=") else {
-            throw failure("invalid key/value pair \"\(argument)\": format must be key=value")
+            // Vault quotes the argument here; it may be a mistyped secret, so Coffer only says which one it is.
+            throw failure("invalid key/value pair (argument \(position)): format must be key=value")
         }
         let key = String(argument[..<equals])
         var value = String(argument[argument.index(after: equals)...])

@@ -15,7 +15,7 @@ struct ReadCommand: AsyncParsableCommand {
     var arguments: [String] = []
 
     mutating func run() async throws {
-        let format = try formatOption.resolved()
+        let format = try formatOption.resolved(allowRaw: true)
         try ArgumentCount.require(arguments, atLeast: 1)
         let path = VaultPath.sanitize(arguments[0])
         var builder = KeyValueArguments()

@@ -427,7 +427,11 @@ def test_read_write_list_delete_match_bao(coffer_bin, dev_server):
     assert_same(coffer_bin, ["read", "cubbyhole/app/config"], addr, "wrong-token")
     # Usage errors: exit 1.
     assert_same(coffer_bin, ["read"], addr, "root")
-    assert_same(coffer_bin, ["write", "cubbyhole/x", "novalue"], addr, "root")
+    # A malformed K=V argument may be a mistyped secret: same exit code, but coffer does not echo it.
+    b = run(BAO, ["write", "cubbyhole/x", "a=1", "hunter2"], addr, "root")
+    c = run(coffer_bin, ["write", "cubbyhole/x", "a=1", "hunter2"], addr, "root")
+    assert c[0] == b[0] == 1 and "hunter2" in b[2] and "hunter2" not in c[2]
+    assert c[2] == "Failed to parse K=V data: invalid key/value pair (argument 2): format must be key=value\n"
     assert run(coffer_bin, ["read", "-bogus", "x"], addr, "root")[0] == 1
 
 
