@@ -20,7 +20,7 @@ struct Keyring: Sendable {
 
     /// A keyring holding `key` at term 1.
     init(firstKey key: SecretKey, installTime: Date) {
-        active = Entry(term: 1, key: key, installTime: installTime)
+        active = Entry(term: 1, key: key, installTime: Self.storedPrecision(installTime))
         entries = [1: active]
     }
 
@@ -45,9 +45,15 @@ struct Keyring: Sendable {
     func adding(_ key: SecretKey, installTime: Date) throws(BarrierError) -> Keyring {
         guard activeTerm < KeyTerm.max else { throw .termExhausted }
         var next = self
-        next.active = Entry(term: activeTerm + 1, key: key, installTime: installTime)
+        next.active = Entry(term: activeTerm + 1, key: key, installTime: Self.storedPrecision(installTime))
         next.entries[next.active.term] = next.active
         return next
+    }
+
+    /// `date` truncated to whole milliseconds, the precision the encoding keeps, so a
+    /// keyring reads back exactly as it was held in memory.
+    static func storedPrecision(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
     }
 
     /// Zeroes every key in the keyring.

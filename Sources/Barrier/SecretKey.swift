@@ -12,9 +12,11 @@ import Musl
 /// memory this type allocates itself.
 ///
 /// Guarantees:
-/// - The bytes live in one heap allocation that is never copied by this type, is
-///   `mlock`ed when the process may lock memory (best effort, so it is not swapped out),
-///   and is overwritten with zeros by ``zero()`` and at the latest on deinit.
+/// - The bytes live at the start of a page-aligned, page-sized allocation of their own
+///   that this type never copies. The page is `mlock`ed (best effort, subject to
+///   `RLIMIT_MEMLOCK`, so it is not swapped out) and on Linux excluded from core dumps
+///   (`MADV_DONTDUMP`). The bytes are overwritten with zeros by ``zero()`` and at the
+///   latest on deinit.
 /// - `==` compares in constant time (every byte is examined whatever the contents).
 /// - `description`, `debugDescription` and reflection print `SecretKey(redacted)`.
 /// - Thread-safe: a lock serialises ``zero()`` against every reader of the bytes.
@@ -28,6 +30,9 @@ public final class SecretKey: @unchecked Sendable {
     /// The length of every key, in bytes (AES-256).
     public static let byteCount = 32
 
+    /// The whole page we own; one page per key so `munlock` never affects another key.
+    private let page: UnsafeMutableRawBufferPointer
+    /// The first ``byteCount`` bytes of `page`.
     private let storage: UnsafeMutableRawBufferPointer
     private let isLocked: Bool
     private let lock = NSLock()
@@ -62,10 +67,15 @@ public final class SecretKey: @unchecked Sendable {
     }
 
     private init(filling fill: (UnsafeMutableRawBufferPointer) -> Void) {
-        storage = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.byteCount, alignment: 16)
-        storage.initializeMemory(as: UInt8.self, repeating: 0)
-        if let base = storage.baseAddress {
-            isLocked = mlock(base, storage.count) == 0
+        let pageSize = Self.pageSize
+        page = UnsafeMutableRawBufferPointer.allocate(byteCount: pageSize, alignment: pageSize)
+        page.initializeMemory(as: UInt8.self, repeating: 0)
+        storage = UnsafeMutableRawBufferPointer(rebasing: page[0..<Self.byteCount])
+        if let base = page.baseAddress {
+            isLocked = mlock(base, page.count) == 0
+            #if os(Linux)
+            _ = madvise(base, page.count, MADV_DONTDUMP)
+            #endif
         } else {
             isLocked = false
         }
@@ -74,11 +84,23 @@ public final class SecretKey: @unchecked Sendable {
 
     deinit {
         secureZero(storage)
-        if isLocked, let base = storage.baseAddress {
-            _ = munlock(base, storage.count)
+        if let base = page.baseAddress {
+            if isLocked { _ = munlock(base, page.count) }
+            #if os(Linux)
+            _ = madvise(base, page.count, MADV_DODUMP)
+            #endif
         }
-        storage.deallocate()
+        page.deallocate()
     }
+
+    private static let pageSize: Int = {
+        #if os(Linux)
+        let size = sysconf(Int32(_SC_PAGESIZE))
+        #else
+        let size = sysconf(_SC_PAGESIZE)
+        #endif
+        return size >= SecretKey.byteCount ? size : 4096
+    }()
 
     /// Overwrites the key with zeros. Idempotent; afterwards the key reads as 32 zero bytes.
     public func zero() {

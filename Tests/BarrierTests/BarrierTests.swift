@@ -345,9 +345,19 @@ func term(of ciphertext: [UInt8]?) -> UInt32? {
 /// Whether `needle` occurs in `haystack` as a contiguous run.
 func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
     guard !needle.isEmpty, haystack.count >= needle.count else { return needle.isEmpty }
-    for start in 0...(haystack.count - needle.count)
-    where haystack[start..<start + needle.count].elementsEqual(needle) {
-        return true
+    return haystack.withUnsafeBufferPointer { hay in
+        needle.withUnsafeBufferPointer { pattern in
+            let first = pattern[0]
+            var start = 0
+            while start <= hay.count - pattern.count {
+                if hay[start] == first {
+                    var offset = 1
+                    while offset < pattern.count, hay[start + offset] == pattern[offset] { offset += 1 }
+                    if offset == pattern.count { return true }
+                }
+                start += 1
+            }
+            return false
+        }
     }
-    return false
 }
