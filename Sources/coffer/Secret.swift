@@ -161,7 +161,7 @@ struct Secret: Sendable {
         guard let warnings, !warnings.isEmpty else {
             return nil
         }
-        var text = "WARNING! The following warnings were returned from Vault:\n\n"
+        var text = "WARNING! The following warnings were returned from the server:\n\n"
         for warning in warnings {
             text += TextWrap.wrap("* " + warning, width: 78, padding: 2) + "\n\n"
         }

@@ -852,3 +852,56 @@ def test_raft_peers_status_and_snapshots(coffer_bin, tmpdir_session):
         assert (code, out) == (0, ""), err
     finally:
         server.stop()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# provisioning: policies, mounts, tokens
+
+
+def test_policy_mounts_and_tokens_match_bao(coffer_bin, dev_server, tmp_path):
+    addr = dev_server.addr
+    policy = tmp_path / "svc.hcl"
+    policy.write_text('path "secret/data/svc/*" {\n  capabilities = ["read"]\n}\n')
+
+    for name, binary in (("from-bao", BAO), ("from-coffer", coffer_bin)):
+        code, out, err = run(binary, ["policy", "write", name.upper(), str(policy)], addr, "root")
+        assert (code, out) == (0, f"Success! Uploaded policy: {name}\n"), err
+    for args in (["policy", "read", "from-coffer"], ["policy", "read", "-format=json", "from-bao"],
+                 ["policy", "list"], ["policy", "list", "-format=json"], ["policy", "read", "nope"],
+                 ["policy", "write", "x", str(tmp_path / "missing.hcl")], ["policy", "write", "x"]):
+        assert_same(coffer_bin, args, addr, "root")
+    code, out, err = run(coffer_bin, ["policy", "write", "broken", "-"], addr, "root", stdin="path {")
+    assert code == 2 and "failed to parse policy" in err
+    assert_same(coffer_bin, ["policy", "delete", "from-bao"], addr, "root")
+
+    # Mounts: each client mounts its own path; the outputs match with the path swapped.
+    for kind, extra in (("secrets", ["-version=2", "kv"]), ("secrets", ["kv-v2"]), ("auth", ["approle"])):
+        b = run(BAO, [kind, "enable", f"-path=b-{kind}-{extra[-1]}"] + extra, addr, "root")
+        c = run(coffer_bin, [kind, "enable", f"-path=c-{kind}-{extra[-1]}"] + extra, addr, "root")
+        assert c[0] == b[0] == 0, (b, c)
+        assert c[1].replace("c-", "b-") == b[1]
+        b = run(BAO, [kind, "enable", f"-path=b-{kind}-{extra[-1]}"] + extra, addr, "root")
+        c = run(coffer_bin, [kind, "enable", f"-path=c-{kind}-{extra[-1]}"] + extra, addr, "root")
+        assert c[0] == b[0] == 2 and c[2].replace("c-", "b-") == b[2]
+    code, out, _ = run(BAO, ["read", "-field=options", "sys/mounts/c-secrets-kv-v2"], addr, "root")
+    assert (code, out) == (0, "map[version:2]")
+    assert run(coffer_bin, ["kv", "put", "c-secrets-kv-v2/app", "a=1"], addr, "root")[0] == 0
+    for kind, path in (("secrets", "c-secrets-kv"), ("auth", "c-auth-approle"), ("auth", "nonexistent")):
+        assert_same(coffer_bin, [kind, "disable", path], addr, "root")
+    assert run(BAO, ["read", "sys/mounts/c-secrets-kv"], addr, "root")[0] == 2
+    assert_same(coffer_bin, ["secrets", "enable"], addr, "root")
+
+    # Tokens.
+    assert_same(coffer_bin, ["token", "create", "-ttl=bogus"], addr, "root")
+    assert_same(coffer_bin, ["token", "create", "-policy=default", "-ttl=1.5h", "-field=token_duration"], addr,
+                "root")
+    code, token, err = run(coffer_bin, ["token", "create", "-policy=from-coffer", "-use-limit=3", "-field=token"],
+                           addr, "root")
+    assert code == 0 and token.startswith("s."), err
+    code, out, _ = run(BAO, ["token", "lookup", "-format=json", token], addr, "root")
+    data = json.loads(out)["data"]
+    assert data["policies"] == ["default", "from-coffer"] and data["num_uses"] == 3
+    assert_same(coffer_bin, ["token", "revoke"], addr, "root")
+    code, out, err = run(coffer_bin, ["token", "revoke", token], addr, "root")
+    assert (code, out) == (0, "Success! Revoked token (if it existed)\n"), err
+    assert run(BAO, ["token", "lookup", token], addr, "root")[0] == 2
