@@ -1,3 +1,10 @@
+import API
+import Core
+import Foundation
+import Hummingbird
+import Logging
+import Storage
+
 /// What `coffer server` was asked to do, as parsed from its command line.
 public struct ServerOptions: Sendable {
     /// Config files given with `-config` (Vault allows the flag more than once).
@@ -29,10 +36,158 @@ public struct ServerOptions: Sendable {
 /// Runs a Coffer server until it is told to stop (SIGINT/SIGTERM).
 public enum ServerCommand {
     public static func run(_ options: ServerOptions) async throws {
-        throw ServerStartError.notImplemented
+        let config = try loadConfig(options)
+        let level = Logger.Level(vaultName: options.logLevel ?? config.logLevel ?? "info")
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "coffer.server")
+        for warning in config.warnings {
+            logger.warning("config: \(warning)")
+        }
+        guard let listener = config.listeners.first else {
+            throw ServerStartError.config("no listener block: add listener \"tcp\" { address = \"...\" }")
+        }
+        if !listener.tlsDisable {
+            throw ServerStartError.config("TLS on the API listener is not available yet; set tls_disable = true")
+        }
+        let (host, port) = try parseAddress(listener.address)
+        let physical = try openStorage(config.storage)
+        let core = try await CofferCore(
+            physical: physical,
+            options: CoreOptions(
+                disableUnauthedRekeyEndpoints: listener.disableUnauthedRekeyEndpoints,
+                storageType: storageType(config.storage)
+            ),
+            logger: Logger(label: "coffer.core")
+        )
+        if options.dev {
+            try await bootstrapDev(core: core, options: options, address: listener.address)
+        }
+        let responder = VaultHTTPResponder(
+            core: core,
+            maxRequestSize: listener.maxRequestSize ?? VaultHTTPResponder.defaultMaxRequestSize,
+            logger: Logger(label: "coffer.api")
+        )
+        let app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { _ in
+                logger.info("listening", metadata: ["address": "\(listener.address)"])
+            },
+            logger: Logger(label: "coffer.http")
+        )
+        try await app.runService()
+    }
+
+    static func loadConfig(_ options: ServerOptions) throws -> ServerConfig {
+        if options.dev {
+            var config = ServerConfig()
+            config.storage = .inmem
+            var listener = ServerConfig.Listener()
+            listener.address = options.devListenAddress ?? "127.0.0.1:8200"
+            listener.tlsDisable = true
+            listener.disableUnauthedRekeyEndpoints = false
+            config.listeners = [listener]
+            return config
+        }
+        guard !options.configPaths.isEmpty else {
+            throw ServerStartError.config("a config file is required: coffer server -config=FILE (or -dev)")
+        }
+        var merged: ServerConfig?
+        for path in options.configPaths {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ServerStartError.config("cannot read config file \(path)")
+            }
+            let text = String(decoding: data, as: UTF8.self)
+            let parsed: ServerConfig
+            do {
+                parsed = try ServerConfig.parse(text)
+            } catch {
+                throw ServerStartError.config("\(path): \(error.message)")
+            }
+            if var current = merged {
+                current.listeners += parsed.listeners
+                current.warnings += parsed.warnings
+                merged = current
+            } else {
+                merged = parsed
+            }
+        }
+        guard let config = merged else { throw ServerStartError.config("no config") }
+        return config
+    }
+
+    static func openStorage(_ backend: ServerConfig.StorageBackend) throws -> any Storage {
+        switch backend {
+        case .inmem:
+            return MemoryStorage()
+        case .raft(let path, _, _):
+            return try LMDBStorage(path: path)
+        }
+    }
+
+    static func storageType(_ backend: ServerConfig.StorageBackend) -> String {
+        switch backend {
+        case .inmem: "inmem"
+        case .raft: "raft"
+        }
+    }
+
+    static func parseAddress(_ address: String) throws -> (String, Int) {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+            (0...65535).contains(port)
+        else {
+            throw ServerStartError.config("listener address \"\(address)\" must be host:port")
+        }
+        var host = String(address[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") {
+            host = String(host.dropFirst().dropLast())
+        }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
+    /// Dev mode: initialise with one share, unseal, and print the share and root token.
+    /// The only mode that prints them.
+    static func bootstrapDev(core: CofferCore, options: ServerOptions, address: String) async throws {
+        let result = try await core.initialize(shares: 1, threshold: 1, rootTokenID: options.devRootTokenID)
+        let share = KeyShare(copying: result.shares[0])
+        try await core.submitUnsealShare(share)
+        let key = Data(result.shares[0]).base64EncodedString()
+        let banner = """
+            WARNING: dev mode. Coffer runs in memory, unsealed, with a single unseal key.
+            Nothing is kept after it stops. Do not use dev mode for real secrets.
+
+                $ export VAULT_ADDR='http://\(address)'
+
+            Unseal Key: \(key)
+            Root Token: \(result.rootToken)
+
+            """
+        FileHandle.standardOutput.write(Data(banner.utf8))
     }
 }
 
-public enum ServerStartError: Error {
-    case notImplemented
+public enum ServerStartError: Error, CustomStringConvertible {
+    case config(String)
+
+    public var description: String {
+        switch self {
+        case .config(let message): message
+        }
+    }
+}
+
+extension Logger.Level {
+    init(vaultName: String) {
+        switch vaultName.lowercased() {
+        case "trace": self = .trace
+        case "debug": self = .debug
+        case "warn", "warning": self = .warning
+        case "err", "error": self = .error
+        default: self = .info
+        }
+    }
 }

@@ -1,1 +1,223 @@
-// Core: placeholder until the module's first type lands.
+import Barrier
+import Foundation
+import Logging
+import Shamir
+import Storage
+
+/// One node's secrets manager: its seal state, its keys and the request path.
+///
+/// An actor: every state transition (init, unseal, seal, rekey) is serialised here.
+/// Keys live in the ``Barrier`` only while the node is active and are zeroed on seal.
+/// Unseal progress is per node and in memory only.
+public actor CofferCore {
+    let physical: any Storage
+    let barrier: Barrier
+    let options: CoreOptions
+    let environment: CoreEnvironment
+    let logger: Logger
+
+    var state: NodeState
+    var sealConfig: SealConfig?
+    var rekey: RekeyOperation?
+
+    /// Opens a node over `physical` storage. The node starts sealed (or uninitialised).
+    public init(
+        physical: any Storage,
+        options: CoreOptions = CoreOptions(),
+        environment: CoreEnvironment = .system,
+        logger: Logger = Logger(label: "coffer.core")
+    ) async throws {
+        self.physical = physical
+        self.barrier = Barrier(physical: physical)
+        self.options = options
+        self.environment = environment
+        self.logger = logger
+        if let bytes = try await physical.get(SealConfig.storageKey) {
+            let config = try JSONDecoder().decode(SealConfig.self, from: Data(bytes))
+            self.sealConfig = config
+            self.state = .sealed(nil)
+        } else {
+            self.state = .uninitialized
+        }
+    }
+
+    public var isInitialized: Bool {
+        if case .uninitialized = state { return false }
+        return true
+    }
+
+    public var isSealed: Bool {
+        if case .active = state { return false }
+        return true
+    }
+
+    // MARK: init
+
+    /// What `sys/init` hands back once: the shares and the first root token.
+    public struct InitResult: Sendable {
+        public var shares: [[UInt8]]
+        public var rootToken: String
+    }
+
+    /// Initialises storage: a new root key and keyring behind a new unseal key split
+    /// into `shares` with `threshold`, and a root token. The node stays sealed.
+    /// `rootTokenID` (dev mode only) fixes the root token's string.
+    public func initialize(
+        shares: Int, threshold: Int, rootTokenID: String? = nil
+    ) async throws(CoreError) -> InitResult {
+        guard case .uninitialized = state else {
+            throw CoreError.badRequest("Vault is already initialized")
+        }
+        let config = try SealConfig(shares: shares, threshold: threshold)
+        var keyBytes = environment.randomBytes(32)
+        defer { wipe(&keyBytes) }
+        let unsealKey = try secretKey(keyBytes)
+        let split = try splitUnsealKey(keyBytes, config: config)
+        do {
+            try await barrier.initialize(unsealKey: unsealKey)
+            try await barrier.unseal(unsealKey: unsealKey)
+            let identity = ClusterIdentity(
+                name: "coffer-cluster-" + String(environment.uuid().prefix(8)),
+                id: environment.uuid()
+            )
+            try await barrier.put(ClusterIdentity.storageKey, Array(JSONEncoder().encode(identity)))
+            let tokens = try await TokenStore.open(storage: tokenStorage, environment: environment)
+            let root = try await tokens.createRoot(tokenString: rootTokenID)
+            try await physical.put(SealConfig.storageKey, Array(JSONEncoder().encode(config)))
+            await barrier.seal()
+            sealConfig = config
+            state = .sealed(nil)
+            logger.info("initialized", metadata: ["shares": "\(shares)", "threshold": "\(threshold)"])
+            return InitResult(shares: split, rootToken: root.token)
+        } catch {
+            await barrier.seal()
+            throw fault(error, doing: "initialize")
+        }
+    }
+
+    /// Splits the unseal key, or hands it over whole when one share unseals (Vault's 1/1).
+    func splitUnsealKey(_ key: [UInt8], config: SealConfig) throws(CoreError) -> [[UInt8]] {
+        if config.secretShares == 1 {
+            return [key]
+        }
+        do {
+            return try Shamir.split(secret: key, shares: config.secretShares, threshold: config.secretThreshold)
+        } catch {
+            throw CoreError.badRequest("invalid seal configuration: \(error)")
+        }
+    }
+
+    /// Rebuilds an unseal key from a quorum of shares (or the single whole key).
+    func combine(_ shares: [KeyShare]) throws(CoreError) -> SecretKey {
+        if shares.count == 1 {
+            return try shares[0].withBytes { bytes throws(CoreError) in try secretKey(bytes) }
+        }
+        var parts = shares.map { share in share.withBytes { $0 } }
+        defer { for index in parts.indices { wipe(&parts[index]) } }
+        do {
+            var combined = try Shamir.combine(parts)
+            defer { wipe(&combined) }
+            return try secretKey(combined)
+        } catch {
+            throw CoreError.badRequest("invalid key: failed to compute combined key: \(error)")
+        }
+    }
+
+    /// Wraps 32 bytes as a key; any other length is a share set that cannot be right.
+    func secretKey(_ bytes: [UInt8]) throws(CoreError) -> SecretKey {
+        do {
+            return try SecretKey(bytes: bytes)
+        } catch {
+            throw CoreError.badRequest("invalid key: key must be \(SecretKey.byteCount) bytes")
+        }
+    }
+
+    // MARK: unseal and seal
+
+    /// Records one share. At the threshold the unseal key is rebuilt and tried; a wrong
+    /// set fails with an error and the progress starts over, as in Vault.
+    public func submitUnsealShare(_ share: KeyShare) async throws(CoreError) {
+        guard let config = sealConfig else {
+            throw CoreError.badRequest("Vault is not initialized")
+        }
+        var progress: UnsealProgress
+        switch state {
+        case .uninitialized:
+            throw CoreError.badRequest("Vault is not initialized")
+        case .active, .unsealing:
+            return
+        case .sealed(let existing):
+            progress = existing ?? UnsealProgress(threshold: config.secretThreshold, nonce: environment.uuid())
+        }
+        switch progress.add(share) {
+        case .duplicate, .recorded:
+            state = .sealed(progress)
+        case .complete(let shares):
+            state = .unsealing
+            do {
+                let key = try combine(shares)
+                try await openBarrier(with: key)
+            } catch {
+                state = .sealed(nil)
+                throw error
+            }
+        }
+    }
+
+    /// Forgets the shares given so far.
+    public func resetUnsealProgress() {
+        if case .sealed = state {
+            state = .sealed(nil)
+        }
+    }
+
+    private func openBarrier(with key: SecretKey) async throws(CoreError) {
+        do {
+            try await barrier.unseal(unsealKey: key)
+        } catch let error as BarrierError {
+            if case .invalidUnsealKey = error {
+                throw CoreError.badRequest(
+                    "unable to retrieve stored keys: invalid key: failed to decrypt keys from storage")
+            }
+            throw fault(error, doing: "unseal")
+        } catch {
+            throw fault(error, doing: "unseal")
+        }
+        do {
+            guard let bytes = try await barrier.get(ClusterIdentity.storageKey) else {
+                throw CoreError.internal("cluster identity missing")
+            }
+            let identity = try JSONDecoder().decode(ClusterIdentity.self, from: Data(bytes))
+            let tokens = try await TokenStore.open(storage: tokenStorage, environment: environment)
+            state = .active(ActiveNode(tokens: tokens, identity: identity))
+            logger.info("unsealed")
+        } catch {
+            await barrier.seal()
+            throw fault(error, doing: "unseal")
+        }
+    }
+
+    /// Seals the node: keys are zeroed, in-flight operations needing keys fail.
+    public func seal() async {
+        await barrier.seal()
+        rekey = nil
+        state = .sealed(nil)
+        logger.info("sealed")
+    }
+
+    var tokenStorage: any Storage {
+        StorageView(barrier, prefix: "sys/token/")
+    }
+
+    // MARK: errors
+
+    /// Turns an error from below into a CoreError without leaking details of secrets.
+    func fault(_ error: any Error, doing action: String) -> CoreError {
+        if let error = error as? CoreError { return error }
+        if let error = error as? BarrierError {
+            if case .sealed = error { return .sealed }
+        }
+        logger.error("storage fault", metadata: ["action": "\(action)", "error": "\(type(of: error))"])
+        return .internal("internal error while trying to \(action)")
+    }
+}

@@ -1,1 +1,0 @@
-// API: placeholder until the module's first type lands.

@@ -1,0 +1,216 @@
+import Barrier
+import Foundation
+import Storage
+
+extension CofferCore {
+    /// The single entry point for client requests.
+    ///
+    /// Unauthenticated status and unseal endpoints answer in any state; everything else
+    /// needs an active node and a valid token.
+    public func handle(_ request: Request) async throws(CoreError) -> Response {
+        switch request.path {
+        case "sys/init": return try await handleInit(request)
+        case "sys/seal-status": return try sealStatusEndpoint(request)
+        case "sys/unseal": return try await handleUnseal(request)
+        case "sys/health": return try health(request)
+        case "sys/leader": return try leader(request)
+        case "sys/rekey/init", "sys/rekey/update":
+            guard !options.disableUnauthedRekeyEndpoints else { throw CoreError.unsupportedOperation }
+            guard case .active = state else { throw CoreError.sealed }
+            return try await handleRekey(request, authenticated: false)
+        default:
+            break
+        }
+        guard case .active(let node) = state else { throw CoreError.sealed }
+        let token = try await authenticate(request, node: node)
+        switch request.path {
+        case "sys/seal":
+            try requireMethod(request, [.update, .create])
+            try requireRoot(token)
+            await seal()
+            return .noContent
+        case "sys/rotate", "sys/rotate/keyring":
+            try requireMethod(request, [.update, .create])
+            try requireRoot(token)
+            do {
+                _ = try await barrier.rotate()
+            } catch {
+                throw fault(error, doing: "rotate")
+            }
+            return .noContent
+        case "sys/key-status", "sys/rotate/keyring/status":
+            try requireMethod(request, [.read])
+            try requireRoot(token)
+            let status: KeyStatus
+            do {
+                status = try await barrier.keyStatus()
+            } catch {
+                throw fault(error, doing: "read key status")
+            }
+            return .data(
+                [
+                    "term": .int(Int64(status.term)),
+                    "install_time": .string(rfc3339(status.installTime)),
+                    "encryptions": .int(Int64(status.encryptions)),
+                ],
+                alsoAtTopLevel: true
+            )
+        case "sys/rotate/root/init", "sys/rotate/root/update":
+            try requireRoot(token)
+            return try await handleRekey(request, authenticated: true)
+        default:
+            throw CoreError.notFound(["no handler for route \"\(request.path)\". route entry not found."])
+        }
+    }
+
+    // MARK: authentication
+
+    func authenticate(_ request: Request, node: ActiveNode) async throws(CoreError) -> TokenEntry {
+        guard let token = request.clientToken, !token.isEmpty else { throw CoreError.permissionDenied }
+        do {
+            guard let entry = try await node.tokens.lookup(token) else { throw CoreError.permissionDenied }
+            return entry
+        } catch {
+            throw fault(error, doing: "look up token")
+        }
+    }
+
+    /// Until ACL policies are wired in, only root tokens may use privileged endpoints.
+    func requireRoot(_ token: TokenEntry) throws(CoreError) {
+        guard token.isRoot else { throw CoreError.permissionDenied }
+    }
+
+    func requireMethod(_ request: Request, _ allowed: Set<Operation>) throws(CoreError) {
+        guard allowed.contains(request.operation) else { throw CoreError.methodNotAllowed }
+    }
+
+    // MARK: init
+
+    func handleInit(_ request: Request) async throws(CoreError) -> Response {
+        switch request.operation {
+        case .read:
+            return .raw(["initialized": .bool(isInitialized)])
+        case .update, .create:
+            let shares = try request.int("secret_shares", default: 0, struct: "InitRequest")
+            let threshold = try request.int("secret_threshold", default: 0, struct: "InitRequest")
+            if let pgp = request.data["pgp_keys"], pgp != .null, pgp != .array([]) {
+                throw CoreError.badRequest("pgp_keys are not supported by this server")
+            }
+            let result = try await initialize(shares: shares, threshold: threshold)
+            return .raw([
+                "keys": .array(result.shares.map { .string(hexString($0)) }),
+                "keys_base64": .array(result.shares.map { .string(Data($0).base64EncodedString()) }),
+                "root_token": .string(result.rootToken),
+            ])
+        default:
+            throw CoreError.methodNotAllowed
+        }
+    }
+
+    // MARK: seal status and unseal
+
+    func sealStatusEndpoint(_ request: Request) throws(CoreError) -> Response {
+        try requireMethod(request, [.read])
+        return .raw(sealStatus())
+    }
+
+    /// The body of `sys/seal-status`, also returned by `sys/unseal`.
+    public func sealStatus() -> JSONValue {
+        var progress = 0
+        var nonce = ""
+        if case .sealed(let current?) = state {
+            progress = current.count
+            nonce = current.nonce
+        }
+        var body: [String: JSONValue] = [
+            "type": "shamir",
+            "initialized": .bool(isInitialized),
+            "sealed": .bool(isSealed),
+            "t": .int(Int64(sealConfig?.secretThreshold ?? 0)),
+            "n": .int(Int64(sealConfig?.secretShares ?? 0)),
+            "progress": .int(Int64(progress)),
+            "nonce": .string(nonce),
+            "recovery_seal": false,
+            "version": .string(options.version),
+            "build_date": "",
+            "migration": false,
+            "storage_type": .string(options.storageType),
+        ]
+        if case .active(let node) = state {
+            body["cluster_name"] = .string(node.identity.name)
+            body["cluster_id"] = .string(node.identity.id)
+        }
+        return .object(body)
+    }
+
+    func handleUnseal(_ request: Request) async throws(CoreError) -> Response {
+        try requireMethod(request, [.update, .create])
+        let reset = try request.bool("reset", struct: "UnsealRequest")
+        let keyText = try request.string("key", struct: "UnsealRequest")
+        if reset {
+            resetUnsealProgress()
+            return .raw(sealStatus())
+        }
+        guard let keyText, !keyText.isEmpty else {
+            throw CoreError.badRequest("'key' must be specified in request body as JSON, or 'reset' set to true")
+        }
+        guard isInitialized else { throw CoreError.badRequest("Vault is not initialized") }
+        let share = try KeyShare.decode(keyText)
+        try await submitUnsealShare(share)
+        return .raw(sealStatus())
+    }
+
+    // MARK: health and leader
+
+    func health(_ request: Request) throws(CoreError) -> Response {
+        try requireMethod(request, [.read, .head])
+        let code: Int
+        switch state {
+        case .uninitialized:
+            code = try request.queryCode("uninitcode", default: 501)
+        case .sealed, .unsealing:
+            code = try request.queryCode("sealedcode", default: 503)
+        case .active:
+            code = try request.queryCode("activecode", default: 200)
+        }
+        var body: [String: JSONValue] = [
+            "initialized": .bool(isInitialized),
+            "sealed": .bool(isSealed),
+            "standby": .bool(isSealed),
+            "replication_performance_mode": isSealed ? "unknown" : "disabled",
+            "replication_dr_mode": isSealed ? "unknown" : "disabled",
+            "server_time_utc": .int(Int64(environment.now().timeIntervalSince1970)),
+            "version": .string(options.version),
+        ]
+        if case .active(let node) = state {
+            body["cluster_name"] = .string(node.identity.name)
+            body["cluster_id"] = .string(node.identity.id)
+        }
+        if request.operation == .head {
+            return Response(status: code, body: .none)
+        }
+        return Response(status: code, body: code == 204 ? .none : .raw(.object(body)))
+    }
+
+    func leader(_ request: Request) throws(CoreError) -> Response {
+        try requireMethod(request, [.read])
+        guard case .active = state else { throw CoreError.sealed }
+        return .raw([
+            "ha_enabled": false,
+            "is_self": false,
+            "active_time": "0001-01-01T00:00:00Z",
+            "leader_address": "",
+            "leader_cluster_address": "",
+            "performance_standby": false,
+            "performance_standby_last_remote_wal": 0,
+        ])
+    }
+}
+
+/// RFC 3339 with nanoseconds in UTC, as Go prints `time.Time`.
+func rfc3339(_ date: Date) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    return formatter.string(from: date)
+}

@@ -1,0 +1,20 @@
+/// Every way a request can fail inside the core. The API edge maps each case to
+/// Vault's status code and `{"errors":[...]}` body in one place.
+public enum CoreError: Error, Sendable, Equatable {
+    /// 400: the request is malformed or not allowed in the current state.
+    case badRequest(String)
+    /// 403 `permission denied`: missing, unknown, revoked or expired token, or ACL denial.
+    case permissionDenied
+    /// 404 with the given messages (Vault answers an empty list for a missing path).
+    case notFound([String])
+    /// 405 `unsupported operation`.
+    case unsupportedOperation
+    /// 405 with an empty error list, for methods an endpoint does not take.
+    case methodNotAllowed
+    /// 503 `Vault is sealed`.
+    case sealed
+    /// 503 with a message: no leader, not ready.
+    case unavailable(String)
+    /// 500: a fault of ours or of the storage beneath; the message names no secret.
+    case `internal`(String)
+}

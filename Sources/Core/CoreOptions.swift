@@ -1,0 +1,23 @@
+/// Settings of a node that the core needs, taken from the server config.
+public struct CoreOptions: Sendable {
+    /// OpenBao 2.5+ refuses the unauthenticated `sys/rekey/*` endpoints unless a
+    /// listener sets `disable_unauthed_rekey_endpoints = false`; Coffer does the same.
+    public var disableUnauthedRekeyEndpoints: Bool
+    /// Reported as `storage_type` in seal status.
+    public var storageType: String
+    /// Reported as `version`. Vault clients parse it to pick API features, so it names
+    /// the OpenBao version whose API Coffer speaks, with Coffer's own as build metadata.
+    public var version: String
+
+    public init(
+        disableUnauthedRekeyEndpoints: Bool = true,
+        storageType: String = "raft",
+        version: String = CoreOptions.defaultVersion
+    ) {
+        self.disableUnauthedRekeyEndpoints = disableUnauthedRekeyEndpoints
+        self.storageType = storageType
+        self.version = version
+    }
+
+    public static let defaultVersion = "2.7.2+coffer.0.1.0"
+}

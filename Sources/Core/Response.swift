@@ -1,0 +1,60 @@
+/// The core's answer to a request, before the wire format.
+public struct Response: Sendable, Equatable {
+    /// How the body is laid out on the wire.
+    public enum Body: Sendable, Equatable {
+        /// No body (204 unless a status says otherwise).
+        case none
+        /// A JSON document sent as it is: the unauthenticated `sys/*` endpoints
+        /// (`sys/init`, `sys/seal-status`, `sys/health`, ...) answer this way.
+        case raw(JSONValue)
+        /// Vault's logical envelope: request_id, lease_id, renewable, lease_duration,
+        /// data, wrap_info, warnings, auth.
+        case logical(LogicalBody)
+    }
+
+    public var status: Int
+    public var body: Body
+
+    public init(status: Int, body: Body) {
+        self.status = status
+        self.body = body
+    }
+
+    public static let noContent = Response(status: 204, body: .none)
+
+    public static func raw(_ value: JSONValue, status: Int = 200) -> Response {
+        Response(status: status, body: .raw(value))
+    }
+
+    public static func data(_ data: [String: JSONValue], alsoAtTopLevel: Bool = false) -> Response {
+        Response(status: 200, body: .logical(LogicalBody(data: data, dataAlsoAtTopLevel: alsoAtTopLevel)))
+    }
+}
+
+/// The fields of Vault's logical response envelope that the core fills in.
+public struct LogicalBody: Sendable, Equatable {
+    public var data: [String: JSONValue]?
+    public var warnings: [String]?
+    public var leaseID: String
+    public var leaseDuration: Int
+    public var renewable: Bool
+    /// Some `sys/` endpoints (key-status, mounts, policies) repeat `data`'s fields at
+    /// the top level of the envelope for old clients; Vault and OpenBao still do.
+    public var dataAlsoAtTopLevel: Bool
+
+    public init(
+        data: [String: JSONValue]? = nil,
+        warnings: [String]? = nil,
+        leaseID: String = "",
+        leaseDuration: Int = 0,
+        renewable: Bool = false,
+        dataAlsoAtTopLevel: Bool = false
+    ) {
+        self.data = data
+        self.warnings = warnings
+        self.leaseID = leaseID
+        self.leaseDuration = leaseDuration
+        self.renewable = renewable
+        self.dataAlsoAtTopLevel = dataAlsoAtTopLevel
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import Core
-
-@Test func CoreModuleLinks() { #expect(Bool(true)) }
