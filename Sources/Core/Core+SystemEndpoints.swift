@@ -132,7 +132,7 @@ extension CofferCore {
             "nonce": .string(nonce),
             "recovery_seal": false,
             "version": .string(options.version),
-            "build_date": "",
+            "commit_date": "",
             "migration": false,
             "storage_type": .string(options.storageType),
         ]
@@ -154,8 +154,8 @@ extension CofferCore {
         guard let keyText, !keyText.isEmpty else {
             throw CoreError.badRequest("'key' must be specified in request body as JSON, or 'reset' set to true")
         }
-        guard isInitialized else { throw CoreError.badRequest("Vault is not initialized") }
         let share = try KeyShare.decode(keyText)
+        guard isInitialized else { throw CoreError.badRequest("Vault is not initialized") }
         try await submitUnsealShare(share)
         return .raw(sealStatus())
     }
@@ -177,7 +177,8 @@ extension CofferCore {
             "initialized": .bool(isInitialized),
             "sealed": .bool(isSealed),
             "standby": .bool(isSealed),
-            "replication_performance_mode": isSealed ? "unknown" : "disabled",
+            // OpenBao on raft storage reports an active node as "primary".
+            "replication_performance_mode": isSealed ? "unknown" : (options.storageType == "raft" ? "primary" : "disabled"),
             "replication_dr_mode": isSealed ? "unknown" : "disabled",
             "server_time_utc": .int(Int64(environment.now().timeIntervalSince1970)),
             "version": .string(options.version),
