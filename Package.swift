@@ -57,6 +57,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Engines",
+            dependencies: ["Core", "Storage", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AppRole",
+            dependencies: ["Core", "Storage", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "API",
             dependencies: [
                 "Core",
@@ -68,7 +78,7 @@ let package = Package(
         .target(
             name: "CofferServer",
             dependencies: [
-                "API", "Core", "HCL", "Storage", "Barrier",
+                "API", "Core", "HCL", "Storage", "Barrier", "Engines", "AppRole",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -93,6 +103,8 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "HCL"], swiftSettings: swiftSettings),
         .testTarget(name: "HCLTests", dependencies: ["HCL"], swiftSettings: swiftSettings),
         .testTarget(name: "CoreTests", dependencies: ["Core", "Storage", "Barrier"], swiftSettings: swiftSettings),
+        .testTarget(name: "EnginesTests", dependencies: ["Engines", "Core", "Storage"], swiftSettings: swiftSettings),
+        .testTarget(name: "AppRoleTests", dependencies: ["AppRole", "Core", "Storage"], swiftSettings: swiftSettings),
         .testTarget(name: "APITests", dependencies: ["API", "CofferServer", "Core"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,0 +1,1 @@
+// AppRole: the AppRole auth method lands here.

@@ -1,0 +1,1 @@
+// Engines: KV v1/v2 and cubbyhole land here.

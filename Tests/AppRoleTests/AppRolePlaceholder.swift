@@ -1,0 +1,4 @@
+import Testing
+@testable import AppRole
+
+@Test func appRoleModuleLinks() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import Engines
+
+@Test func enginesModuleLinks() { #expect(Bool(true)) }
