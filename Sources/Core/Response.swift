@@ -26,6 +26,11 @@ public struct Response: Sendable, Equatable {
         Response(status: status, body: .raw(value))
     }
 
+    /// A successful login: the core creates the token described by `auth`.
+    public static func login(_ auth: LoginAuth, warnings: [String]? = nil) -> Response {
+        Response(status: 200, body: .logical(LogicalBody(warnings: warnings, auth: auth)))
+    }
+
     public static func data(_ data: [String: JSONValue], alsoAtTopLevel: Bool = false) -> Response {
         Response(status: 200, body: .logical(LogicalBody(data: data, dataAlsoAtTopLevel: alsoAtTopLevel)))
     }
@@ -41,9 +46,13 @@ public struct LogicalBody: Sendable, Equatable {
     /// Some `sys/` endpoints (key-status, mounts, policies) repeat `data`'s fields at
     /// the top level of the envelope for old clients; Vault and OpenBao still do.
     public var dataAlsoAtTopLevel: Bool
+    /// Set by an auth method's login: the core turns it into a new token and answers
+    /// Vault's `auth` block (client_token, accessor, policies, ...).
+    public var auth: LoginAuth?
 
     public init(
         data: [String: JSONValue]? = nil,
+        auth: LoginAuth? = nil,
         warnings: [String]? = nil,
         leaseID: String = "",
         leaseDuration: Int = 0,
@@ -56,5 +65,6 @@ public struct LogicalBody: Sendable, Equatable {
         self.leaseDuration = leaseDuration
         self.renewable = renewable
         self.dataAlsoAtTopLevel = dataAlsoAtTopLevel
+        self.auth = auth
     }
 }
