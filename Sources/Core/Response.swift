@@ -28,7 +28,7 @@ public struct Response: Sendable, Equatable {
 
     /// A successful login: the core creates the token described by `auth`.
     public static func login(_ auth: LoginAuth, warnings: [String]? = nil) -> Response {
-        Response(status: 200, body: .logical(LogicalBody(warnings: warnings, auth: auth)))
+        Response(status: 200, body: .logical(LogicalBody(auth: auth, warnings: warnings)))
     }
 
     public static func data(_ data: [String: JSONValue], alsoAtTopLevel: Bool = false) -> Response {
