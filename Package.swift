@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
     ],
     targets: [
         // MARK: storage engine
@@ -41,6 +43,20 @@ let package = Package(
         .target(name: "Linearizability", swiftSettings: swiftSettings),
         .target(name: "RaftSimulator", dependencies: ["Raft", "Linearizability"], swiftSettings: swiftSettings),
         .executableTarget(name: "raft-soak", dependencies: ["RaftSimulator"], swiftSettings: swiftSettings),
+
+        .target(
+            name: "Cluster",
+            dependencies: [
+                "Raft", "Storage", "LMDB",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: language
         .target(name: "HCL", swiftSettings: swiftSettings),
@@ -105,6 +121,7 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["Core", "Storage", "Barrier"], swiftSettings: swiftSettings),
         .testTarget(name: "EnginesTests", dependencies: ["Engines", "Core", "Storage"], swiftSettings: swiftSettings),
         .testTarget(name: "AppRoleTests", dependencies: ["AppRole", "Core", "Storage"], swiftSettings: swiftSettings),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster"], swiftSettings: swiftSettings),
         .testTarget(name: "APITests", dependencies: ["API", "CofferServer", "Core"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,0 +1,1 @@
+// Cluster: transport, Raft runtime and forwarding land here.
