@@ -92,6 +92,16 @@ public struct VaultHTTPResponder: HTTPResponder {
         if token == nil, let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer ") {
             token = String(authorization.dropFirst("Bearer ".count))
         }
+        var wrapTTL: Duration?
+        if let header = request.headers[Self.wrapTTLHeader] {
+            let seconds: Int64?
+            do {
+                seconds = try DurationValue.seconds(.string(header), field: "X-Vault-Wrap-TTL header")
+            } catch {
+                throw CoreError.badRequest("error parsing X-Vault-Wrap-TTL header: time: invalid duration \"\(header)\"")
+            }
+            wrapTTL = seconds.map { .seconds($0) }
+        }
         let remote = context.remoteAddress?.ipAddress
         return Core.Request(
             operation: operation,
@@ -99,12 +109,13 @@ public struct VaultHTTPResponder: HTTPResponder {
             data: data,
             query: query,
             clientToken: token,
-            wrapTTL: nil,
+            wrapTTL: wrapTTL,
             remoteAddress: remote
         )
     }
 
     static let tokenHeader = HTTPField.Name("X-Vault-Token")!
+    static let wrapTTLHeader = HTTPField.Name("X-Vault-Wrap-TTL")!
 
     static func isTrue(_ value: String?) -> Bool {
         guard let value else { return false }
@@ -126,21 +137,9 @@ public struct VaultHTTPResponder: HTTPResponder {
     }
 
     func envelope(_ body: LogicalBody) -> JSONValue {
-        var object: [String: JSONValue] = [
-            "request_id": .string(UUID().uuidString.lowercased()),
-            "lease_id": .string(body.leaseID),
-            "renewable": .bool(body.renewable),
-            "lease_duration": .int(Int64(body.leaseDuration)),
-            "data": body.data.map { JSONValue.object($0) } ?? .null,
-            "wrap_info": .null,
-            "warnings": body.warnings.map { JSONValue.array($0.map { .string($0) }) } ?? .null,
-            "auth": .null,
-        ]
-        if body.dataAlsoAtTopLevel, let data = body.data {
-            for (key, value) in data where object[key] == nil {
-                object[key] = value
-            }
-        }
+        var object = body.envelope()
+        // A wrapping answer carries no request id in Vault.
+        object["request_id"] = .string(body.wrapInfo == nil ? UUID().uuidString.lowercased() : "")
         return .object(object)
     }
 

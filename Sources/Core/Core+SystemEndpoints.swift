@@ -22,62 +22,7 @@ extension CofferCore {
             break
         }
         guard case .active(let node) = state else { throw CoreError.sealed }
-        let token = try await authenticate(request, node: node)
-        switch request.path {
-        case "sys/seal":
-            try requireMethod(request, [.update, .create])
-            try requireRoot(token)
-            await seal()
-            return .noContent
-        case "sys/rotate", "sys/rotate/keyring":
-            try requireMethod(request, [.update, .create])
-            try requireRoot(token)
-            do {
-                _ = try await barrier.rotate()
-            } catch {
-                throw fault(error, doing: "rotate")
-            }
-            return .noContent
-        case "sys/key-status", "sys/rotate/keyring/status":
-            try requireMethod(request, [.read])
-            try requireRoot(token)
-            let status: KeyStatus
-            do {
-                status = try await barrier.keyStatus()
-            } catch {
-                throw fault(error, doing: "read key status")
-            }
-            return .data(
-                [
-                    "term": .int(Int64(status.term)),
-                    "install_time": .string(rfc3339(status.installTime)),
-                    "encryptions": .int(Int64(status.encryptions)),
-                ],
-                alsoAtTopLevel: true
-            )
-        case "sys/rotate/root/init", "sys/rotate/root/update":
-            try requireRoot(token)
-            return try await handleRekey(request, authenticated: true)
-        default:
-            throw CoreError.notFound(["no handler for route \"\(request.path)\". route entry not found."])
-        }
-    }
-
-    // MARK: authentication
-
-    func authenticate(_ request: Request, node: ActiveNode) async throws(CoreError) -> TokenEntry {
-        guard let token = request.clientToken, !token.isEmpty else { throw CoreError.permissionDenied }
-        do {
-            guard let entry = try await node.tokens.lookup(token) else { throw CoreError.permissionDenied }
-            return entry
-        } catch {
-            throw fault(error, doing: "look up token")
-        }
-    }
-
-    /// Until ACL policies are wired in, only root tokens may use privileged endpoints.
-    func requireRoot(_ token: TokenEntry) throws(CoreError) {
-        guard token.isRoot else { throw CoreError.permissionDenied }
+        return try await handleLogical(request, node: node)
     }
 
     func requireMethod(_ request: Request, _ allowed: Set<Operation>) throws(CoreError) {

@@ -16,6 +16,10 @@ public actor CofferCore {
     let environment: CoreEnvironment
     let logger: Logger
 
+    let backendFactory: BackendFactory?
+    /// Serialises read-modify-write of one token (uses, renewal, revocation, unwrap).
+    let tokenLocks = KeyedLock()
+
     var state: NodeState
     var sealConfig: SealConfig?
     var rekey: RekeyOperation?
@@ -25,8 +29,10 @@ public actor CofferCore {
         physical: any Storage,
         options: CoreOptions = CoreOptions(),
         environment: CoreEnvironment = .system,
+        backendFactory: BackendFactory? = nil,
         logger: Logger = Logger(label: "coffer.core")
     ) async throws {
+        self.backendFactory = backendFactory
         self.physical = physical
         self.barrier = Barrier(physical: physical)
         self.options = options
@@ -83,6 +89,8 @@ public actor CofferCore {
             try await barrier.put(ClusterIdentity.storageKey, Array(JSONEncoder().encode(identity)))
             let tokens = try await TokenStore.open(storage: tokenStorage, environment: environment)
             let root = try await tokens.createRoot(tokenString: rootTokenID)
+            try await defaultMounts().save(to: barrier, key: MountTable.secretsKey)
+            try await defaultAuthMounts().save(to: barrier, key: MountTable.authKey)
             try await physical.put(SealConfig.storageKey, Array(JSONEncoder().encode(config)))
             await barrier.seal()
             sealConfig = config
@@ -189,7 +197,19 @@ public actor CofferCore {
             }
             let identity = try JSONDecoder().decode(ClusterIdentity.self, from: Data(bytes))
             let tokens = try await TokenStore.open(storage: tokenStorage, environment: environment)
-            state = .active(ActiveNode(tokens: tokens, identity: identity))
+            let mounts = try await MountTable.load(from: barrier, key: MountTable.secretsKey) ?? defaultMounts()
+            let authMounts = try await MountTable.load(from: barrier, key: MountTable.authKey) ?? defaultAuthMounts()
+            var backends: [String: any LogicalBackend] = [:]
+            for entry in mounts.entries + authMounts.entries {
+                if let backend = backendFactory?(entry.type, entry.options ?? [:]) {
+                    backends[entry.uuid] = backend
+                } else if !["system", "identity", "token"].contains(entry.type) {
+                    logger.warning("no backend for mount", metadata: ["type": "\(entry.type)", "path": "\(entry.path)"])
+                }
+            }
+            state = .active(ActiveNode(
+                tokens: tokens, identity: identity, mounts: mounts, authMounts: authMounts, backends: backends,
+                policies: PolicyStore(storage: StorageView(barrier, prefix: "sys/policy/"))))
             logger.info("unsealed")
         } catch {
             await barrier.seal()
@@ -203,6 +223,33 @@ public actor CofferCore {
         rekey = nil
         state = .sealed(nil)
         logger.info("sealed")
+    }
+
+    /// The mounts every node has: cubbyhole, identity and sys (Vault's set).
+    func defaultMounts() -> MountTable {
+        MountTable(entries: [
+            MountEntry(
+                path: "cubbyhole/", type: "cubbyhole", description: "per-token private secret storage",
+                uuid: environment.uuid(), accessor: "cubbyhole_" + String(environment.uuid().prefix(8)), options: nil,
+                defaultLeaseTTL: 0, maxLeaseTTL: 0, local: true, sealWrap: false),
+            MountEntry(
+                path: "identity/", type: "identity", description: "identity store", uuid: environment.uuid(),
+                accessor: "identity_" + String(environment.uuid().prefix(8)), options: nil, defaultLeaseTTL: 0,
+                maxLeaseTTL: 0, local: false, sealWrap: false),
+            MountEntry(
+                path: "sys/", type: "system", description: "system endpoints used for control, policy and debugging",
+                uuid: environment.uuid(), accessor: "system_" + String(environment.uuid().prefix(8)), options: nil,
+                defaultLeaseTTL: 0, maxLeaseTTL: 0, local: false, sealWrap: true),
+        ])
+    }
+
+    func defaultAuthMounts() -> MountTable {
+        MountTable(entries: [
+            MountEntry(
+                path: "token/", type: "token", description: "token based credentials", uuid: environment.uuid(),
+                accessor: "auth_token_" + String(environment.uuid().prefix(8)), options: nil, defaultLeaseTTL: 0,
+                maxLeaseTTL: 0, local: false, sealWrap: false)
+        ])
     }
 
     var tokenStorage: any Storage {

@@ -16,6 +16,11 @@ enum NodeState: Sendable {
 struct ActiveNode: Sendable {
     var tokens: TokenStore
     var identity: ClusterIdentity
+    var mounts: MountTable
+    var authMounts: MountTable
+    /// Live backends by mount uuid.
+    var backends: [String: any LogicalBackend]
+    var policies: PolicyStore
 }
 
 /// The cluster's name and id, created at init and kept behind the barrier.

@@ -49,6 +49,10 @@ public struct LogicalBody: Sendable, Equatable {
     /// Set by an auth method's login: the core turns it into a new token and answers
     /// Vault's `auth` block (client_token, accessor, policies, ...).
     public var auth: LoginAuth?
+    /// Vault's `auth` block once the core has issued the token.
+    public var authBlock: JSONValue?
+    /// Vault's `wrap_info` when the response was wrapped.
+    public var wrapInfo: JSONValue?
 
     public init(
         data: [String: JSONValue]? = nil,
@@ -66,5 +70,24 @@ public struct LogicalBody: Sendable, Equatable {
         self.renewable = renewable
         self.dataAlsoAtTopLevel = dataAlsoAtTopLevel
         self.auth = auth
+    }
+
+    /// Vault's logical envelope, without `request_id` (the HTTP layer adds one).
+    public func envelope() -> [String: JSONValue] {
+        var object: [String: JSONValue] = [
+            "lease_id": .string(leaseID),
+            "renewable": .bool(renewable),
+            "lease_duration": .int(Int64(leaseDuration)),
+            "data": data.map { JSONValue.object($0) } ?? .null,
+            "wrap_info": wrapInfo ?? .null,
+            "warnings": warnings.map { JSONValue.array($0.map { .string($0) }) } ?? .null,
+            "auth": authBlock ?? .null,
+        ]
+        if dataAlsoAtTopLevel, let data {
+            for (key, value) in data where object[key] == nil {
+                object[key] = value
+            }
+        }
+        return object
     }
 }

@@ -2,15 +2,18 @@ import Crypto
 import Foundation
 import Storage
 
-/// Creates and looks up tokens. Token strings never reach storage: an entry is keyed by
-/// HMAC-SHA256(salt, token), with the salt itself behind the barrier.
+/// Creates, finds and revokes tokens. Token strings never reach storage: an entry is
+/// keyed by HMAC-SHA256(salt, token), the salt itself behind the barrier. Layout under
+/// its view: `salt`, `id/<hash>`, `accessor/<hash(accessor)>` -> token hash,
+/// `parent/<parent hash>/<child hash>` for revocation trees.
 ///
-/// A value type over a storage view; safe to copy. Callers serialise the read-modify-
-/// write of a token (use counts) themselves.
+/// A value type over a storage view; safe to copy. Read-modify-write of one token (use
+/// counts) is serialised by the caller (the core's per-token lock).
 public struct TokenStore: Sendable {
     static let saltKey = "salt"
     static let idPrefix = "id/"
     static let accessorPrefix = "accessor/"
+    static let parentPrefix = "parent/"
 
     private let storage: any Storage
     private let salt: SymmetricKey
@@ -46,6 +49,10 @@ public struct TokenStore: Sendable {
         "s." + base62(count: 24)
     }
 
+    func newAccessor() -> String {
+        base62(count: 24)
+    }
+
     private func base62(count: Int) -> String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
         var out = [UInt8]()
@@ -59,39 +66,88 @@ public struct TokenStore: Sendable {
 
     /// Creates the root token written at init and by generate-root.
     func createRoot(tokenString: String? = nil) async throws -> (token: String, entry: TokenEntry) {
+        let now = environment.now()
         let entry = TokenEntry(
-            accessor: base62(count: 24),
-            policies: ["root"],
-            path: "auth/token/root",
-            displayName: "root",
-            meta: [:],
-            numUses: 0,
-            creationTime: Int64(environment.now().timeIntervalSince1970),
-            ttlSeconds: 0,
-            explicitMaxTTLSeconds: 0,
-            periodSeconds: 0,
-            renewable: false,
-            parentHash: nil,
-            orphan: true
+            accessor: newAccessor(), policies: ["root"], path: "auth/token/root", displayName: "root",
+            creationTime: Int64(now.timeIntervalSince1970), issueTime: now
         )
         let token = tokenString ?? newTokenString()
         try await store(token: token, entry: entry)
         return (token, entry)
     }
 
+    /// Stores a new token (and its accessor and parent links) atomically.
     func store(token: String, entry: TokenEntry) async throws {
-        let encoded = try JSONEncoder().encode(entry)
-        try await storage.batch([
-            .put(key: Self.idPrefix + hash(token), value: Array(encoded)),
-            .put(key: Self.accessorPrefix + hash(entry.accessor), value: Array(hash(token).utf8)),
-        ])
+        let tokenHash = hash(token)
+        var operations: [StorageOperation] = [
+            .put(key: Self.idPrefix + tokenHash, value: Array(try JSONEncoder().encode(entry))),
+            .put(key: Self.accessorPrefix + hash(entry.accessor), value: Array(tokenHash.utf8)),
+        ]
+        if let parent = entry.parentHash {
+            operations.append(.put(key: Self.parentPrefix + parent + "/" + tokenHash, value: []))
+        }
+        try await storage.batch(operations)
     }
 
-    /// The entry of a live token, or nil when the token is unknown.
+    /// Rewrites an existing token's entry (use counts, renewals).
+    func update(hash tokenHash: String, entry: TokenEntry) async throws {
+        try await storage.put(Self.idPrefix + tokenHash, Array(JSONEncoder().encode(entry)))
+    }
+
+    /// The entry of a live token by its storage hash; expired tokens are absent.
+    func entry(hash tokenHash: String) async throws -> TokenEntry? {
+        guard let bytes = try await storage.get(Self.idPrefix + tokenHash) else { return nil }
+        let entry = try JSONDecoder().decode(TokenEntry.self, from: Data(bytes))
+        return entry.isExpired(at: environment.now()) ? nil : entry
+    }
+
+    /// The entry of a live token, or nil when unknown or expired.
     func lookup(_ token: String) async throws -> TokenEntry? {
-        guard token.count <= 512, let bytes = try await storage.get(Self.idPrefix + hash(token)) else {
-            return nil
+        guard !token.isEmpty, token.utf8.count <= 512 else { return nil }
+        return try await entry(hash: hash(token))
+    }
+
+    /// The token hash behind an accessor.
+    func hash(forAccessor accessor: String) async throws -> String? {
+        guard !accessor.isEmpty, accessor.utf8.count <= 512 else { return nil }
+        guard let bytes = try await storage.get(Self.accessorPrefix + hash(accessor)) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Revokes a token and, unless `orphanChildren`, all its descendants. Answers the
+    /// hashes revoked, so the caller can wipe their cubbyholes.
+    func revoke(hash tokenHash: String, orphanChildren: Bool = false) async throws -> [String] {
+        var revoked: [String] = []
+        var pending = [tokenHash]
+        while let current = pending.popLast() {
+            let childPrefix = Self.parentPrefix + current + "/"
+            let children = try await storage.list(prefix: childPrefix).filter { !$0.hasSuffix("/") }
+            if orphanChildren && current == tokenHash {
+                for child in children {
+                    if var childEntry = try await entry(hash: child) {
+                        childEntry.parentHash = nil
+                        try await update(hash: child, entry: childEntry)
+                    }
+                    try await storage.delete(childPrefix + child)
+                }
+            } else {
+                pending.append(contentsOf: children)
+            }
+            var operations: [StorageOperation] = [.delete(key: Self.idPrefix + current)]
+            if let bytes = try await storage.get(Self.idPrefix + current),
+                let entry = try? JSONDecoder().decode(TokenEntry.self, from: Data(bytes))
+            {
+                operations.append(.delete(key: Self.accessorPrefix + hash(entry.accessor)))
+                if let parent = entry.parentHash {
+                    operations.append(.delete(key: Self.parentPrefix + parent + "/" + current))
+                }
+            }
+            for child in children where !orphanChildren || current != tokenHash {
+                operations.append(.delete(key: childPrefix + child))
+            }
+            try await storage.batch(operations)
+            revoked.append(current)
         }
-        return try JSONDecoder().decode(TokenEntry.self, from: Data(bytes))
+        return revoked
     }
 }
