@@ -34,6 +34,22 @@ public enum StorageConformance {
         case concurrentWritesAllLand
     }
 
+    /// Runs every check, each against a fresh storage from `makeStorage`, and returns the
+    /// checks that failed with their errors (empty when the storage conforms).
+    public static func runAll(
+        _ makeStorage: () async throws -> any Storage
+    ) async -> [(check: Check, error: any Error)] {
+        var failures = [(check: Check, error: any Error)]()
+        for check in Check.allCases {
+            do {
+                try await run(check, on: makeStorage())
+            } catch {
+                failures.append((check, error))
+            }
+        }
+        return failures
+    }
+
     /// Runs one check against `storage`, which must start empty.
     public static func run(_ check: Check, on storage: any Storage) async throws {
         let expect = Expectation(check: check)
