@@ -110,7 +110,7 @@ struct RekeyFlow {
             key = SecretPrompt.readStandardInput()
         } else if key.isEmpty {
             nonce = status["nonce"]?.stringValue ?? ""
-            Console.output("Operation nonce: \(nonce)")
+            Console.output("\(dialect == .rekey ? "Rekey operation" : "Operation") nonce: \(nonce)")
             key = try SecretPrompt.read(prompt: "Unseal Key (will be hidden): ")
         }
         key = key.trimmingWhitespace()
