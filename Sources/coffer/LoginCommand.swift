@@ -11,6 +11,7 @@ struct LoginCommand: AsyncParsableCommand {
     @OptionGroup var clientOptions: ClientOptions
     @OptionGroup var formatOption: FormatOption
     @OptionGroup var fieldOption: FieldOption
+    @OptionGroup var interaction: InteractionOption
 
     @Option(name: .customLong("method", withSingleDash: true),
             help: "Auth method: token (default), userpass or approle.")
@@ -94,6 +95,8 @@ struct LoginCommand: AsyncParsableCommand {
             } else {
                 token = first
             }
+        } else if interaction.nonInteractive {
+            throw CLIError.request("Error authenticating: 'token' not supplied and refusing to pull from stdin")
         } else {
             token = try SecretPrompt.read(prompt: "Token (will be hidden): ")
         }
@@ -128,6 +131,9 @@ struct LoginCommand: AsyncParsableCommand {
             throw CLIError.usage("Error authenticating: 'username' must be specified")
         }
         if body["password"] == nil {
+            if interaction.nonInteractive {
+                throw CLIError.request("Error authenticating: 'password' not supplied and refusing to pull from stdin")
+            }
             body.set("password", .string(try SecretPrompt.read(prompt: "Password (will be hidden): ")))
         }
         var request = JSONObject()

@@ -8,6 +8,7 @@ struct OperatorUnseal: AsyncParsableCommand {
 
     @OptionGroup var clientOptions: ClientOptions
     @OptionGroup var formatOption: FormatOption
+    @OptionGroup var interaction: InteractionOption
 
     @Flag(name: .customLong("reset", withSingleDash: true), help: "Discard the shares submitted so far.")
     var reset = false
@@ -36,6 +37,11 @@ struct OperatorUnseal: AsyncParsableCommand {
             if key == "-" {
                 key = SecretPrompt.readStandardInput()
             } else if key.isEmpty {
+                if interaction.nonInteractive {
+                    throw CLIError.usage(TextWrap.wrap(
+                        "Refusing to read from stdin with -non-interactive specified; specify unseal key as an "
+                            + "argument to this command"))
+                }
                 key = try SecretPrompt.read(prompt: "Unseal Key (will be hidden): ")
             }
             var body = JSONObject([("key", .string(key.trimmingWhitespace()))])

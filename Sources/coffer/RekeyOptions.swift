@@ -25,6 +25,9 @@ struct RekeyOptions: ParsableArguments {
     @Option(name: .customLong("target", withSingleDash: true), help: "Only \"barrier\" is supported.")
     var target: String = "barrier"
 
+    @Flag(name: .customLong("non-interactive", withSingleDash: true), help: "Never prompt for a key.")
+    var nonInteractive = false
+
     @Argument(help: "[KEY]")
     var arguments: [String] = []
 
@@ -41,6 +44,10 @@ struct RekeyOptions: ParsableArguments {
         } else if status {
             try await flow.showStatus()
         } else {
+            if arguments.isEmpty, nonInteractive {
+                throw .usage("Refusing to read from stdin with -non-interactive specified; specify the key as an "
+                    + "argument to this command")
+            }
             try await flow.submit(key: arguments.first ?? "", nonce: nonce)
         }
     }

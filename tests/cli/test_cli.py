@@ -300,6 +300,8 @@ def test_unseal_progress_reset_and_seal_match_bao(coffer_bin, fresh_server):
 
     # A bad share: same error and exit code.
     assert_same(coffer_bin, ["operator", "unseal", "not-a-key"], addr)
+    # Automation asks never to be prompted.
+    assert_same(coffer_bin, ["operator", "unseal", "-non-interactive"], addr)
 
     # Without an argument, a piped share is read from stdin (bao refuses this; coffer accepts it).
     code, out, err = run(coffer_bin, ["operator", "unseal", "-format=json"], addr, stdin=keys[1] + "\n")
@@ -459,6 +461,7 @@ def test_field_extraction_from_auth_and_data(coffer_bin, dev_server):
     code, out, err = run(coffer_bin, ["read", "--format=json", "cubbyhole/flags"], addr, "root")
     assert code == 0 and json.loads(out)["data"] == {"x": "42"}
     assert_same(coffer_bin, ["token", "lookup"], addr, "root")
+    assert_same(coffer_bin, ["login", "-non-interactive"], addr)
 
 
 def test_wrap_ttl_and_unwrap_interoperate(coffer_bin, dev_server):
