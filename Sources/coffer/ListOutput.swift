@@ -15,10 +15,10 @@ enum ListOutput {
         let keys = secret?.data?["keys"]?.arrayValue
         if format != .table {
             guard let keys else {
-                Console.output("{}")
+                Console.output(format.render(.object(JSONObject())))
                 throw CLIError.silent(2)
             }
-            Console.output(GoJSON.indented(.array(keys)))
+            Console.output(format.render(.array(keys)))
             return
         }
         guard let secret, secret.data != nil else {

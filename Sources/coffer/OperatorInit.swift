@@ -78,7 +78,7 @@ struct OperatorInit: AsyncParsableCommand {
         let recoveryHex = strings(response["recovery_keys"])
         let recoveryBase64 = strings(response["recovery_keys_base64"])
         let rootToken = response["root_token"]?.stringValue ?? ""
-        if format == .json {
+        if format == .json || format == .yaml {
             let list: ([String]) -> JSONValue = { .array($0.map(JSONValue.string)) }
             let object = JSONObject([
                 ("unseal_keys_b64", list(keysBase64)),
@@ -91,7 +91,7 @@ struct OperatorInit: AsyncParsableCommand {
                 ("recovery_keys_threshold", .number(String(recoveryThreshold))),
                 ("root_token", .string(rootToken)),
             ])
-            Console.output(GoJSON.indented(.object(object)))
+            Console.output(format.render(.object(object)))
             return
         }
         let shown = keysBase64.count == keysHex.count ? keysBase64 : keysHex

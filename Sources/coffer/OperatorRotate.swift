@@ -31,8 +31,8 @@ struct OperatorRotate: AsyncParsableCommand {
         }
         let status = try await KeyStatus.fetch(client)
         switch format {
-        case .json:
-            Console.output(GoJSON.indented(status.jsonValue()))
+        case .json, .yaml:
+            Console.output(format.render(status.jsonValue()))
         case .table, .raw:
             Console.output("Success! Rotated key")
             Console.output("")

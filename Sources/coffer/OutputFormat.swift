@@ -1,10 +1,11 @@
 import Foundation
 
-/// The `-format` values the CLI understands. `table` is the default; `VAULT_FORMAT` (or `BAO_FORMAT`) changes the
-/// default as in Vault.
+/// The `-format` values the CLI understands (`yml` is `yaml`). `table` is the default; `VAULT_FORMAT` (or
+/// `BAO_FORMAT`) changes the default as in Vault.
 enum OutputFormat: String, Sendable {
     case table
     case json
+    case yaml
     case raw
 
     /// Parses the flag value (or the environment's default), rejecting unknown names as Vault does.
@@ -18,6 +19,9 @@ enum OutputFormat: String, Sendable {
         if lowered.isEmpty {
             return .table
         }
+        if lowered == "yml" {
+            return .yaml
+        }
         guard let format = OutputFormat(rawValue: lowered) else {
             throw .usage("Invalid output format: \(name)")
         }
@@ -28,12 +32,17 @@ enum OutputFormat: String, Sendable {
     /// differently. A `nil` table prints nothing.
     func print(json value: JSONValue, table: () -> String?) {
         switch self {
-        case .json:
-            Console.output(GoJSON.indented(value))
+        case .json, .yaml:
+            Console.output(render(value))
         case .table, .raw:
             if let text = table() {
                 Console.output(text)
             }
         }
+    }
+
+    /// `value` as a machine-readable document in this format (JSON for `table`/`raw`, which have none).
+    func render(_ value: JSONValue) -> String {
+        self == .yaml ? GoYAML.document(value) : GoJSON.indented(value)
     }
 }

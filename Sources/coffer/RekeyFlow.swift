@@ -168,13 +168,13 @@ struct RekeyFlow {
 
     /// The new shares: printing them is the purpose of the command.
     private func printNewKeys(_ response: JSONObject, status: JSONObject) {
-        if format == .json {
+        if format == .json || format == .yaml {
             let fields: [(String, JSONValue)] = [
                 ("nonce", .string("")), ("complete", .bool(false)), ("keys", .null), ("keys_base64", .null),
                 ("pgp_fingerprints", .null), ("backup", .bool(false)), ("verification_required", .bool(false)),
                 ("verification_nonce", .string("")),
             ]
-            Console.output(GoJSON.indented(.object(JSONObject(fields.map { ($0.0, response[$0.0] ?? $0.1) }))))
+            Console.output(format.render(.object(JSONObject(fields.map { ($0.0, response[$0.0] ?? $0.1) }))))
             return
         }
         let hex = response["keys"]?.arrayValue?.compactMap(\.stringValue) ?? []

@@ -11,8 +11,8 @@ struct SecretOutput {
             return
         }
         switch format {
-        case .json:
-            Console.output(GoJSON.indented(secret.jsonValue()))
+        case .json, .yaml:
+            Console.output(format.render(secret.jsonValue()))
         case .table, .raw:
             if let warnings = secret.warningText() {
                 Console.error(warnings)
@@ -38,6 +38,8 @@ struct SecretOutput {
         switch format {
         case .json:
             text = GoJSON.indented(value)
+        case .yaml:
+            text = GoYAML.document(value) + "\n"
         case .table, .raw:
             text = GoValueFormat.verbV(value)
         }

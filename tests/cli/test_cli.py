@@ -908,3 +908,17 @@ def test_policy_mounts_and_tokens_match_bao(coffer_bin, dev_server, tmp_path):
     code, out, err = run(coffer_bin, ["token", "revoke", token], addr, "root")
     assert (code, out) == (0, "Success! Revoked token (if it existed)\n"), err
     assert run(BAO, ["token", "lookup", token], addr, "root")[0] == 2
+
+
+def test_yaml_output_matches_bao(coffer_bin, dev_server):
+    addr = dev_server.addr
+    long_text = " ".join(["alpha"] * 40)
+    code, _, err = run(BAO, ["write", "cubbyhole/yaml", "plain=hello world", "boolish=yes", "number=1.5", "empty=",
+                             "dash=- x", "colon=a: b", "multi=one\ntwo", "lead= x", "when=2026-11-22", "tab=a\tb",
+                             "quote=it's", f"long={long_text}", "s10=x", "s9=y"], addr, "root")
+    assert code == 0, err
+    for args in (["read", "-format=yaml", "cubbyhole/yaml"], ["read", "-format=yml", "-field=multi", "cubbyhole/yaml"],
+                 ["read", "-format=yaml", "-field=long", "cubbyhole/yaml"], ["status", "-format=yaml"],
+                 ["token", "lookup", "-format=yaml"], ["list", "-format=yaml", "cubbyhole"],
+                 ["read", "-format=yaml", "sys/mounts"]):
+        assert_same(coffer_bin, args, addr, "root")
