@@ -81,7 +81,8 @@ class BaoServer:
             if raft:
                 data = os.path.join(tmp, f"raft-{self.port}")
                 os.makedirs(data)
-                storage = f'storage "raft" {{\n  path = "{data}"\n  node_id = "node-{self.port}"\n}}\n'
+                storage = (f'storage "raft" {{\n  path = "{data}"\n  node_id = "node-{self.port}"\n'
+                           "  performance_multiplier = 1\n}\n")
             else:
                 storage = 'storage "inmem" {}\n'
             Path(config).write_text(
