@@ -74,16 +74,16 @@ public struct SimulationConfig: Sendable {
         recordTrace = false
     }
 
-    #if DEBUG
-    /// A run with `bug` planted and the fault mix that most quickly exposes it. Used to prove the
-    /// checkers can fail.
-    public init(seed: UInt64, hunting bug: BugInjection) {
+    /// A run with the fault mix of `profile` (all other parameters still derived from `seed`).
+    public init(seed: UInt64, profile: FaultProfile) {
         self.init(seed: seed)
-        bugs = bug
         var weights = FaultWeights()
-        if bug.contains(.commitPreviousTermByCount) {
-            // Figure 8 needs divergent uncommitted suffixes from deposed leaders, then a leader that replicates
-            // old entries one at a time, then crashes.
+        switch profile {
+        case .standard:
+            return
+        case .shortLivedLeaders:
+            // Leaders that crash right after winning, replicating one entry per message, leave the divergent
+            // uncommitted suffixes of the paper's Figure 7 and the Figure 8 trap.
             nodeCount = 3
             maxEntriesPerMessage = 1
             meanFaultInterval = 100
@@ -93,23 +93,49 @@ public struct SimulationConfig: Sendable {
             weights.crash = 30
             weights.crashLeader = 20
             weights.membershipChange = 0
-        }
-        if bug.contains(.readWithoutQuorum) {
+        case .leaderChurn:
+            // Isolated and transferred leaders while clients read a single hot key.
             keyCount = 1
             clientCount = 5
             meanFaultInterval = 120
             weights.isolateLeader = 30
             weights.leadershipTransfer = 20
-        }
-        if bug.contains(.sendBeforePersist) {
+        case .crashHeavy:
             unsyncedWindow = 50...300
+            restartDelay = 20...300
             meanFaultInterval = 80
             weights.crash = 30
             weights.crashLeader = 30
         }
         faultWeights = weights
     }
+
+    #if DEBUG
+    /// A run with `bug` planted and the fault profile that most quickly exposes it. Used to prove the
+    /// checkers can fail.
+    public init(seed: UInt64, hunting bug: BugInjection) {
+        let profile: FaultProfile
+        if bug.contains(.commitPreviousTermByCount) {
+            profile = .shortLivedLeaders
+        } else if bug.contains(.readWithoutQuorum) {
+            profile = .leaderChurn
+        } else if bug.contains(.sendBeforePersist) {
+            profile = .crashHeavy
+        } else {
+            profile = .standard
+        }
+        self.init(seed: seed, profile: profile)
+        bugs = bug
+    }
     #endif
+}
+
+/// Named fault mixes. `standard` spreads faults evenly; the others concentrate on what exposes a class of bugs.
+public enum FaultProfile: String, CaseIterable, Sendable {
+    case standard
+    case shortLivedLeaders
+    case leaderChurn
+    case crashHeavy
 }
 
 /// Relative frequency of each kind of fault the simulator injects.

@@ -48,7 +48,9 @@ while true {
     } else if seedsRun >= seedCount {
         break
     }
-    var config = SimulationConfig(seed: seed)
+    // Rotate through the fault profiles so a soak covers every mix.
+    let profile = FaultProfile.allCases[Int(seed % UInt64(FaultProfile.allCases.count))]
+    var config = SimulationConfig(seed: seed, profile: profile)
     if let bugName {
         #if DEBUG
         switch bugName {

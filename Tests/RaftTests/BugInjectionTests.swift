@@ -28,15 +28,12 @@ import Testing
         }
     }
 
-    @Test func withoutTheBugTheHuntingProfilesPass() {
-        for bug in [BugInjection.commitPreviousTermByCount, .readWithoutQuorum, .sendBeforePersist] {
-            for seed: UInt64 in 1...10 {
-                var config = SimulationConfig(seed: seed, hunting: bug)
-                config.bugs = []
-                var simulation = Simulation(config: config)
-                let report = simulation.run()
-                #expect(report.passed, "seed \(seed) profile \(bug): \(report.violations)")
-            }
+    @Test(arguments: FaultProfile.allCases)
+    func withoutBugsEveryFaultProfilePasses(profile: FaultProfile) {
+        for seed: UInt64 in 1...25 {
+            var simulation = Simulation(config: SimulationConfig(seed: seed, profile: profile))
+            let report = simulation.run()
+            #expect(report.passed, "seed \(seed) profile \(profile): \(report.violations)")
         }
     }
 }

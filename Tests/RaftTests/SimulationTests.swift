@@ -11,6 +11,10 @@ import Testing
     static var seedCount: Int { environment["COFFER_SIM_SEEDS"].flatMap { Int($0) } ?? 3_000 }
     static var replaySeed: UInt64? { environment["COFFER_SEED"].flatMap { UInt64($0) } }
 
+    static func profile(for seed: UInt64) -> FaultProfile {
+        FaultProfile.allCases[Int(seed % UInt64(FaultProfile.allCases.count))]
+    }
+
     /// Runs `seeds` on all cores; returns the reports of failing seeds.
     static func run(_ seeds: [UInt64], configure: @escaping @Sendable (UInt64) -> SimulationConfig) async
         -> (failures: [SimulationReport], simulatedMilliseconds: Int, faults: Int)
@@ -45,7 +49,7 @@ import Testing
 
     @Test func everySeedPassesEveryChecker() async {
         if let seed = Self.replaySeed {
-            var config = SimulationConfig(seed: seed)
+            var config = SimulationConfig(seed: seed, profile: Self.profile(for: seed))
             config.recordTrace = true
             var simulation = Simulation(config: config)
             let report = simulation.run()
@@ -58,7 +62,8 @@ import Testing
         let seeds = (1...UInt64(Self.seedCount)).map { $0 }
         let clock = ContinuousClock()
         let start = clock.now
-        let result = await Self.run(seeds) { SimulationConfig(seed: $0) }
+        // Rotate through the fault profiles, as the soak does.
+        let result = await Self.run(seeds) { SimulationConfig(seed: $0, profile: Self.profile(for: $0)) }
         print("simulated \(seeds.count) seeds (\(result.simulatedMilliseconds / 1000) s simulated, "
             + "\(result.faults) faults) in \(clock.now - start)")
         for report in result.failures {
