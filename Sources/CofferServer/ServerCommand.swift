@@ -59,6 +59,7 @@ public enum ServerCommand {
             physical: physical,
             options: CoreOptions(
                 disableUnauthedRekeyEndpoints: listener.disableUnauthedRekeyEndpoints,
+                disableUnauthedGenerateRootEndpoints: listener.disableUnauthedGenerateRootEndpoints,
                 storageType: storageType(config.storage)
             ),
             logger: Logger(label: "coffer.core")
@@ -90,6 +91,7 @@ public enum ServerCommand {
             listener.address = options.devListenAddress ?? "127.0.0.1:8200"
             listener.tlsDisable = true
             listener.disableUnauthedRekeyEndpoints = false
+            listener.disableUnauthedGenerateRootEndpoints = false
             config.listeners = [listener]
             return config
         }

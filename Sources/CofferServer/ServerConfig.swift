@@ -23,6 +23,7 @@ public struct ServerConfig: Sendable, Equatable {
         public var tlsKeyFile: String?
         public var tlsMinVersion: String?
         public var disableUnauthedRekeyEndpoints: Bool = true
+        public var disableUnauthedGenerateRootEndpoints: Bool = true
         public var maxRequestSize: Int?
     }
 
@@ -58,7 +59,7 @@ public struct ServerConfig: Sendable, Equatable {
 
     static let listenerKeys: Set<String> = [
         "address", "cluster_address", "tls_disable", "tls_cert_file", "tls_key_file", "tls_min_version",
-        "disable_unauthed_rekey_endpoints", "max_request_size",
+        "disable_unauthed_rekey_endpoints", "disable_unauthed_generate_root_endpoints", "max_request_size",
     ]
 
     static let ignoredListenerKeys: Set<String> = [
@@ -172,6 +173,8 @@ public struct ServerConfig: Sendable, Equatable {
             listener.tlsKeyFile = try block.body.string("tls_key_file")
             listener.tlsMinVersion = try block.body.string("tls_min_version")
             listener.disableUnauthedRekeyEndpoints = try block.body.bool("disable_unauthed_rekey_endpoints") ?? true
+            listener.disableUnauthedGenerateRootEndpoints =
+                try block.body.bool("disable_unauthed_generate_root_endpoints") ?? true
             listener.maxRequestSize = try block.body.int("max_request_size")
         } catch {
             throw ConfigError(message: error.description)

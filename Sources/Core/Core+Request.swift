@@ -215,7 +215,7 @@ extension CofferCore {
         "sys/audit", "sys/audit/*", "sys/raw", "sys/raw/*", "sys/leases/lookup/*", "sys/leases/revoke-prefix/*",
         "sys/leases/revoke-force/*", "sys/revoke-prefix/*", "sys/revoke-force/*", "sys/storage/raft/snapshot",
         "sys/storage/raft/snapshot-force", "auth/token/create-orphan", "auth/token/revoke-orphan",
-        "auth/token/accessors", "auth/token/accessors/",
+        "auth/token/accessors", "auth/token/accessors/", "sys/generate-root-token/*", "sys/rotate/root/*",
     ]
 
     // MARK: finishing a response

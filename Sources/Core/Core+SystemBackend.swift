@@ -40,6 +40,8 @@ extension CofferCore {
             )
         case "sys/rotate/root/init", "sys/rotate/root/update":
             return try await handleRekey(request, authenticated: true)
+        case "sys/generate-root-token/attempt", "sys/generate-root-token/update":
+            return try await handleGenerateRoot(request, authenticated: true)
         case "sys/mounts", "sys/auth":
             try requireMethod(request, [.read])
             return listMounts(auth: path == "sys/auth", node: node)

@@ -18,6 +18,9 @@ extension CofferCore {
             guard !options.disableUnauthedRekeyEndpoints else { throw CoreError.unsupportedOperation }
             guard case .active = state else { throw CoreError.sealed }
             return try await handleRekey(request, authenticated: false)
+        case "sys/generate-root/attempt", "sys/generate-root/update":
+            guard !options.disableUnauthedGenerateRootEndpoints else { throw CoreError.unsupportedOperation }
+            return try await handleGenerateRoot(request, authenticated: false)
         default:
             break
         }

@@ -23,6 +23,7 @@ public actor CofferCore {
     var state: NodeState
     var sealConfig: SealConfig?
     var rekey: RekeyOperation?
+    var generateRoot: GenerateRootOperation?
 
     /// Opens a node over `physical` storage. The node starts sealed (or uninitialised).
     public init(
@@ -221,6 +222,7 @@ public actor CofferCore {
     public func seal() async {
         await barrier.seal()
         rekey = nil
+        generateRoot = nil
         state = .sealed(nil)
         logger.info("sealed")
     }

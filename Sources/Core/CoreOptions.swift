@@ -3,6 +3,8 @@ public struct CoreOptions: Sendable {
     /// OpenBao 2.5+ refuses the unauthenticated `sys/rekey/*` endpoints unless a
     /// listener sets `disable_unauthed_rekey_endpoints = false`; Coffer does the same.
     public var disableUnauthedRekeyEndpoints: Bool
+    /// Likewise for the legacy unauthenticated `sys/generate-root/*`.
+    public var disableUnauthedGenerateRootEndpoints: Bool
     /// Reported as `storage_type` in seal status.
     public var storageType: String
     /// Reported as `version`. Vault clients parse it to pick API features, so it names
@@ -11,10 +13,12 @@ public struct CoreOptions: Sendable {
 
     public init(
         disableUnauthedRekeyEndpoints: Bool = true,
+        disableUnauthedGenerateRootEndpoints: Bool = true,
         storageType: String = "raft",
         version: String = CoreOptions.defaultVersion
     ) {
         self.disableUnauthedRekeyEndpoints = disableUnauthedRekeyEndpoints
+        self.disableUnauthedGenerateRootEndpoints = disableUnauthedGenerateRootEndpoints
         self.storageType = storageType
         self.version = version
     }
