@@ -80,6 +80,14 @@ public enum ServerCommand {
             },
             logger: Logger(label: "coffer.http")
         )
+        // The expiration manager's clock; the core itself reads time only through its environment.
+        let expiration = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                await core.revokeExpired()
+            }
+        }
+        defer { expiration.cancel() }
         try await app.runService()
     }
 

@@ -14,6 +14,13 @@ public struct TokenStore: Sendable {
     static let idPrefix = "id/"
     static let accessorPrefix = "accessor/"
     static let parentPrefix = "parent/"
+    static let expiryPrefix = "expire/"
+
+    /// `expire/<20-digit unix seconds>/<hash>`: listing it in order gives tokens by expiry.
+    static func expiryKey(_ expireAt: Int64, _ tokenHash: String) -> String {
+        let digits = String(expireAt)
+        return expiryPrefix + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + "/" + tokenHash
+    }
 
     private let storage: any Storage
     private let salt: SymmetricKey
@@ -86,12 +93,38 @@ public struct TokenStore: Sendable {
         if let parent = entry.parentHash {
             operations.append(.put(key: Self.parentPrefix + parent + "/" + tokenHash, value: []))
         }
+        if entry.expireAt != 0 {
+            operations.append(.put(key: Self.expiryKey(entry.expireAt, tokenHash), value: []))
+        }
         try await storage.batch(operations)
     }
 
     /// Rewrites an existing token's entry (use counts, renewals).
     func update(hash tokenHash: String, entry: TokenEntry) async throws {
-        try await storage.put(Self.idPrefix + tokenHash, Array(JSONEncoder().encode(entry)))
+        var operations: [StorageOperation] = [
+            .put(key: Self.idPrefix + tokenHash, value: Array(try JSONEncoder().encode(entry)))
+        ]
+        if let bytes = try await storage.get(Self.idPrefix + tokenHash),
+            let old = try? JSONDecoder().decode(TokenEntry.self, from: Data(bytes)), old.expireAt != entry.expireAt
+        {
+            if old.expireAt != 0 { operations.append(.delete(key: Self.expiryKey(old.expireAt, tokenHash))) }
+            if entry.expireAt != 0 { operations.append(.put(key: Self.expiryKey(entry.expireAt, tokenHash), value: [])) }
+        }
+        try await storage.batch(operations)
+    }
+
+    /// Hashes of tokens whose expiry is at or before `now`, oldest first, at most `limit`.
+    func expired(before now: Date, limit: Int) async throws -> [String] {
+        let cutoff = Int64(now.timeIntervalSince1970)
+        var result: [String] = []
+        for bucket in try await storage.list(prefix: Self.expiryPrefix) {
+            guard let seconds = Int64(bucket.dropLast()), seconds <= cutoff else { break }
+            for tokenHash in try await storage.list(prefix: Self.expiryPrefix + bucket) {
+                result.append(tokenHash)
+                if result.count >= limit { return result }
+            }
+        }
+        return result
     }
 
     /// The entry of a live token by its storage hash; expired tokens are absent.
@@ -138,6 +171,7 @@ public struct TokenStore: Sendable {
                 let entry = try? JSONDecoder().decode(TokenEntry.self, from: Data(bytes))
             {
                 operations.append(.delete(key: Self.accessorPrefix + hash(entry.accessor)))
+                if entry.expireAt != 0 { operations.append(.delete(key: Self.expiryKey(entry.expireAt, current))) }
                 if let parent = entry.parentHash {
                     operations.append(.delete(key: Self.parentPrefix + parent + "/" + current))
                 }
