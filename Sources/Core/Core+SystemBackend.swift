@@ -63,7 +63,14 @@ extension CofferCore {
             return try await handleMount(request, path: rest, auth: true, node: node)
         }
         if let rest = path.dropPrefix("sys/internal/ui/mounts/") {
-            return try internalMount(rest, acl: acl, node: node)
+            let policies: [Policy]
+            do {
+                var store = node.policies
+                policies = try await store.policies(token.policies)
+            } catch {
+                throw fault(error, doing: "load policies")
+            }
+            return try internalMount(rest, acl: acl, policies: policies, node: node)
         }
         if let name = path.dropPrefix("sys/policies/acl/") {
             return try await handlePolicy(request, name: name, legacy: false, node: node)
@@ -103,7 +110,7 @@ extension CofferCore {
 
     /// `sys/internal/ui/mounts/<path>`: what the CLI asks to learn a mount's type and
     /// KV version. Answers only for mounts the token can use.
-    func internalMount(_ path: String, acl: ACL, node: ActiveNode) throws(CoreError) -> Response {
+    func internalMount(_ path: String, acl: ACL, policies: [Policy], node: ActiveNode) throws(CoreError) -> Response {
         let isAuth = path.hasPrefix("auth/")
         let lookup = isAuth ? String(path.dropFirst(5)) : path
         let table = isAuth ? node.authMounts : node.mounts
@@ -111,16 +118,36 @@ extension CofferCore {
             throw CoreError.permissionDenied
         }
         let mountPath = (isAuth ? "auth/" : "") + entry.path
-        if !acl.isRoot {
-            let probe = path.hasSuffix("/") ? path : path + "/"
-            let capabilities = acl.capabilities(for: probe).union(acl.capabilities(for: mountPath))
-            guard !capabilities.isEmpty, !capabilities.contains(.deny) || capabilities.count > 1 else {
-                throw CoreError.permissionDenied
-            }
+        if !acl.isRoot && !Self.hasMountAccess(policies: policies, mountPath: mountPath) {
+            throw CoreError.permissionDenied
         }
         guard case .object(var object) = entry.wireJSON(isAuth: isAuth) else { throw CoreError.internal("mount") }
         object["path"] = .string(mountPath)
         return .data(object)
+    }
+
+    /// Vault's rule for the UI mount lookup: a token may learn about a mount when any of
+    /// its policies' rules reaches into it with a capability other than deny.
+    static func hasMountAccess(policies: [Policy], mountPath: String) -> Bool {
+        for policy in policies {
+            for rule in policy.rules where !rule.capabilities.isEmpty && rule.capabilities != [.deny] {
+                let pattern = rule.pattern
+                let stem = pattern.hasSuffix("*") ? String(pattern.dropLast()) : pattern
+                if pattern.hasPrefix(mountPath) || (pattern.hasSuffix("*") && mountPath.hasPrefix(stem)) {
+                    return true
+                }
+                if pattern.contains("+") {
+                    let segments = pattern.split(separator: "/", omittingEmptySubsequences: false)
+                    let mountSegments = mountPath.split(separator: "/").map(String.init)
+                    if segments.count >= mountSegments.count,
+                        zip(segments, mountSegments).allSatisfy({ $0 == "+" || $0 == $1 || $0 == "*" })
+                    {
+                        return true
+                    }
+                }
+            }
+        }
+        return false
     }
 
     static let reservedMounts: Set<String> = ["sys/", "auth/", "cubbyhole/", "identity/"]
