@@ -1,1 +1,0 @@
-// Engines: KV v1/v2 and cubbyhole land here.

@@ -1,4 +1,0 @@
-import Testing
-@testable import Engines
-
-@Test func enginesModuleLinks() { #expect(Bool(true)) }
