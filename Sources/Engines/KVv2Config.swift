@@ -1,0 +1,28 @@
+import Core
+
+/// A KV v2 mount's settings (`<mount>/config`), stored as JSON under `config`.
+///
+/// `deleteVersionAfter` is in seconds: `nil` means unset, a negative value (OpenBao
+/// stores -1s) disables delete_version_after for every key of the mount.
+public struct KVv2Config: Codable, Sendable, Equatable {
+    public var maxVersions: UInt32 = 0
+    public var casRequired = false
+    public var metadataCasRequired = false
+    public var deleteVersionAfter: Int64?
+
+    public init() {}
+
+    /// Versions kept per key when neither the mount nor the key says otherwise.
+    public static let defaultMaxVersions: UInt32 = 10
+
+    var isDeleteVersionAfterDisabled: Bool { (deleteVersionAfter ?? 0) < 0 }
+
+    var responseData: [String: JSONValue] {
+        [
+            "max_versions": .int(Int64(maxVersions)),
+            "cas_required": .bool(casRequired),
+            "metadata_cas_required": .bool(metadataCasRequired),
+            "delete_version_after": .string(GoDuration.format(seconds: deleteVersionAfter ?? 0)),
+        ]
+    }
+}
