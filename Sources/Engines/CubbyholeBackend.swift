@@ -40,7 +40,8 @@ public struct CubbyholeBackend: LogicalBackend {
         case .patch, .head:
             return EngineReply.unsupportedOperation
         }
-        return EngineReply.addingWarnings(Self.schema.warnings(for: request.data, operation: request.operation), to: response)
+        return EngineReply.addingWarnings(
+            Self.schema.warnings(for: request.data, operation: request.operation), to: response)
     }
 
     public func exists(_ request: BackendRequest) async throws(CoreError) -> Bool {

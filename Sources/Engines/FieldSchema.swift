@@ -57,11 +57,13 @@ struct FieldSchema: Sendable {
         if operation == .list { ignored.removeAll { $0 == "list" } }
         var warnings: [String] = []
         if !ignored.isEmpty {
-            warnings.append("Endpoint ignored these unrecognized parameters: [\(ignored.sorted().joined(separator: " "))]")
+            warnings.append(
+                "Endpoint ignored these unrecognized parameters: [\(ignored.sorted().joined(separator: " "))]")
         }
         if fields["path"] != nil, let value = data["path"], value != .null {
             warnings.append(
-                "Endpoint replaced the value of these parameters with the values captured from the endpoint's path: [path]")
+                "Endpoint replaced the value of these parameters with the values captured from the "
+                    + "endpoint's path: [path]")
         }
         return warnings
     }
@@ -120,7 +122,8 @@ struct FieldSchema: Sendable {
             if let number = Int64(text) { return .success(number) }
             let digits = text.hasPrefix("-") || text.hasPrefix("+") ? text.dropFirst() : Substring(text)
             if !digits.isEmpty && digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
-                return .failure(FieldError("'\(name)' cannot parse value as 'int': strconv.ParseInt: value out of range"))
+                return .failure(
+                    FieldError("'\(name)' cannot parse value as 'int': strconv.ParseInt: value out of range"))
             }
             return .failure(syntax)
         case .array, .object:
@@ -167,15 +170,18 @@ struct FieldSchema: Sendable {
             var merged: [String: JSONValue] = [:]
             for (index, element) in elements.enumerated() {
                 guard case .object(let object) = element else {
-                    return .failure(FieldError(
-                        "'[\(index)]' expected type 'map[string]interface {}', got unconvertible type '\(goTypeName(element))'"))
+                    return .failure(
+                        FieldError(
+                            "'[\(index)]' expected type 'map[string]interface {}', "
+                                + "got unconvertible type '\(goTypeName(element))'"))
                 }
                 merged.merge(object) { _, new in new }
             }
             return .success(merged)
         default:
-            return .failure(FieldError(
-                "'' expected type 'map[string]interface {}', got unconvertible type '\(goTypeName(value))'"))
+            return .failure(
+                FieldError(
+                    "'' expected type 'map[string]interface {}', got unconvertible type '\(goTypeName(value))'"))
         }
     }
 
@@ -184,9 +190,12 @@ struct FieldSchema: Sendable {
         switch value {
         case .null: return .success([])
         case .string(let text):
-            elements = text.isEmpty ? [] : text.split(separator: ",", omittingEmptySubsequences: false).map {
-                .string(String($0))
-            }
+            elements =
+                text.isEmpty
+                ? []
+                : text.split(separator: ",", omittingEmptySubsequences: false).map {
+                    .string(String($0))
+                }
         case .array(let list): elements = list
         default: elements = [value]
         }

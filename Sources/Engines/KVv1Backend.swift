@@ -29,7 +29,8 @@ public struct KVv1Backend: LogicalBackend {
         case .list: response = try await list(key, request)
         case .patch, .head: return EngineReply.unsupportedOperation
         }
-        return EngineReply.addingWarnings(Self.schema.warnings(for: request.data, operation: request.operation), to: response)
+        return EngineReply.addingWarnings(
+            Self.schema.warnings(for: request.data, operation: request.operation), to: response)
     }
 
     public func exists(_ request: BackendRequest) async throws(CoreError) -> Bool {

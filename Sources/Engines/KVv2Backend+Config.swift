@@ -1,5 +1,5 @@
-import Storage
 import Core
+import Storage
 
 /// `config`: the mount-wide max_versions, cas_required, metadata_cas_required and
 /// delete_version_after (negative disables it for every key, 0 clears it).

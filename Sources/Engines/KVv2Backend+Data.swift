@@ -4,7 +4,8 @@ import Storage
 /// `data/<key>`: read (latest or `version`), write with check-and-set, JSON merge patch,
 /// and soft delete of the latest version.
 extension KVv2Backend {
-    func readData(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError) -> Response? {
+    func readData(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError) -> Response?
+    {
         guard let metadata = try await loadMetadata(key, request.storage) else { return nil }
         var number = metadata.currentVersion
         if let asked = try schema.int("version", in: request.data), asked > 0 { number = UInt64(asked) }
@@ -19,7 +20,8 @@ extension KVv2Backend {
         return Response.data(data)
     }
 
-    func writeData(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError) -> Response? {
+    func writeData(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError) -> Response?
+    {
         if key.isEmpty { throw CoreError.badRequest("missing path") }
         guard schema.has("data", in: request.data) else { throw CoreError.badRequest("no data provided") }
         let secret = try schema.map("data", in: request.data) ?? [:]
@@ -31,7 +33,8 @@ extension KVv2Backend {
         }
     }
 
-    func patchData(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError) -> Response? {
+    func patchData(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError) -> Response?
+    {
         guard schema.has("data", in: request.data) else { throw CoreError.badRequest("no data provided") }
         let patch = try schema.map("data", in: request.data) ?? [:]
         return try await locks.withLock(Self.lockName(request, key)) { () async throws(CoreError) -> Response? in

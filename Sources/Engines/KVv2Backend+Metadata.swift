@@ -9,10 +9,14 @@ extension KVv2Backend {
         return Response.data(metadata.responseData)
     }
 
-    func writeMetadata(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError) -> Response? {
+    func writeMetadata(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError)
+        -> Response?
+    {
         if key.isEmpty { throw CoreError.badRequest("missing path") }
         let data = request.data
-        let settings = ["max_versions", "cas_required", "delete_version_after", "custom_metadata", "metadata_cas_required"]
+        let settings = [
+            "max_versions", "cas_required", "delete_version_after", "custom_metadata", "metadata_cas_required",
+        ]
         guard settings.contains(where: { schema.has($0, in: data) }) else { return .noContent }
         let config = try await loadConfig(request.storage)
         let custom: [String: String]? =
@@ -61,9 +65,13 @@ extension KVv2Backend {
         }
     }
 
-    func patchMetadata(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError) -> Response? {
+    func patchMetadata(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError)
+        -> Response?
+    {
         let data = request.data
-        let patchable = ["max_versions", "cas_required", "metadata_cas_required", "delete_version_after", "custom_metadata"]
+        let patchable = [
+            "max_versions", "cas_required", "metadata_cas_required", "delete_version_after", "custom_metadata",
+        ]
         guard patchable.contains(where: { schema.has($0, in: data) }) else { return .noContent }
         if key.isEmpty { throw CoreError.badRequest("missing path") }
         let customPatch = try schema.map("custom_metadata", in: data)
@@ -83,7 +91,8 @@ extension KVv2Backend {
             if let metadataCas, metadataCas < 0 || UInt64(metadataCas) != metadata.currentMetadataVersion {
                 throw CoreError.badRequest("metadata check-and-set parameter does not match the current version")
             }
-            let warnings = Self.mandateWarnings(config, casRequired: casRequired, metadataCasRequired: metadataCasRequired)
+            let warnings = Self.mandateWarnings(
+                config, casRequired: casRequired, metadataCasRequired: metadataCasRequired)
             if let maxVersions { metadata.maxVersions = UInt32(truncatingIfNeeded: maxVersions) }
             if let casRequired { metadata.casRequired = casRequired }
             if let metadataCasRequired { metadata.metadataCasRequired = metadataCasRequired }
@@ -133,7 +142,9 @@ extension KVv2Backend {
     }
 
     /// Warnings OpenBao gives when a key tries to switch off what the mount mandates.
-    private static func mandateWarnings(_ config: KVv2Config, casRequired: Bool?, metadataCasRequired: Bool?) -> [String] {
+    private static func mandateWarnings(_ config: KVv2Config, casRequired: Bool?, metadataCasRequired: Bool?)
+        -> [String]
+    {
         var warnings: [String] = []
         if casRequired == false && config.casRequired {
             warnings.append(
@@ -141,7 +152,8 @@ extension KVv2Backend {
         }
         if metadataCasRequired == false && config.metadataCasRequired {
             warnings.append(
-                "\"metadata_cas_required\" set to false, but is mandated by backend config. This value will be ignored.")
+                "\"metadata_cas_required\" set to false, but is mandated by backend config. This value will be ignored."
+            )
         }
         return warnings
     }
@@ -159,8 +171,9 @@ extension KVv2Backend {
             }
         }
         if result.count > 64 {
-            throw CoreError.badRequest(EngineReply.multiError(
-                "\(prefix): payload must contain at most 64 keys, provided \(result.count)"))
+            throw CoreError.badRequest(
+                EngineReply.multiError(
+                    "\(prefix): payload must contain at most 64 keys, provided \(result.count)"))
         }
         var problems: [String] = []
         for name in result.keys.sorted() {
@@ -173,7 +186,8 @@ extension KVv2Backend {
             }
             if valueLength == 0 || valueLength > 512 {
                 problems.append(
-                    "\(prefix): length of value for key \(goQuote(name)) is \(valueLength) but must be 0 < len(value) <= 512")
+                    "\(prefix): length of value for key \(goQuote(name)) is \(valueLength) "
+                        + "but must be 0 < len(value) <= 512")
             }
             if !isPrintable(name) {
                 problems.append("\(prefix): key \(goQuote(name)) (\(name)) contains unprintable characters")

@@ -3,7 +3,9 @@ import Core
 /// `subkeys/<key>`: the shape of a version's data with every leaf replaced by null, down
 /// to an optional depth.
 extension KVv2Backend {
-    func readSubkeys(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError) -> Response? {
+    func readSubkeys(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError)
+        -> Response?
+    {
         let depth = try schema.int("depth", in: request.data) ?? 0
         guard let metadata = try await loadMetadata(key, request.storage) else { return nil }
         var number = metadata.currentVersion

@@ -5,7 +5,9 @@ import Storage
 /// permanent removal of listed versions. Versions that do not exist are skipped; a
 /// destroyed version stays destroyed.
 extension KVv2Backend {
-    func deleteVersions(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError) -> Response? {
+    func deleteVersions(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError)
+        -> Response?
+    {
         let numbers = try schema.ints("versions", in: request.data)
         if numbers.isEmpty { throw CoreError.badRequest("No version number provided") }
         return try await locks.withLock(Self.lockName(request, key)) { () async throws(CoreError) -> Response? in
@@ -23,7 +25,9 @@ extension KVv2Backend {
         }
     }
 
-    func undeleteVersions(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError) -> Response? {
+    func undeleteVersions(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError)
+        -> Response?
+    {
         let numbers = try schema.ints("versions", in: request.data)
         if numbers.isEmpty { throw CoreError.badRequest("No version number provided") }
         let config = try await loadConfig(request.storage)
@@ -40,7 +44,9 @@ extension KVv2Backend {
         }
     }
 
-    func destroyVersions(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError) -> Response? {
+    func destroyVersions(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError)
+        -> Response?
+    {
         let numbers = try schema.ints("versions", in: request.data)
         if numbers.isEmpty { throw CoreError.badRequest("no version number provided") }
         return try await locks.withLock(Self.lockName(request, key)) { () async throws(CoreError) -> Response? in

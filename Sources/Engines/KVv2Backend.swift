@@ -26,7 +26,8 @@ public struct KVv2Backend: LogicalBackend {
         guard route.supports(request.operation) else { return EngineReply.unsupportedOperation }
         try schema.validate(request.data, operation: request.operation)
         let response = try await dispatch(route, request, schema)
-        return EngineReply.addingWarnings(schema.warnings(for: request.data, operation: request.operation), to: response)
+        return EngineReply.addingWarnings(
+            schema.warnings(for: request.data, operation: request.operation), to: response)
     }
 
     public func exists(_ request: BackendRequest) async throws(CoreError) -> Bool {
@@ -38,7 +39,9 @@ public struct KVv2Backend: LogicalBackend {
         }
     }
 
-    private func dispatch(_ route: Route, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError) -> Response? {
+    private func dispatch(_ route: Route, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError)
+        -> Response?
+    {
         switch (route, request.operation) {
         case (.config, .read): return try await readConfig(request)
         case (.config, _): return try await writeConfig(request, schema)
@@ -65,7 +68,8 @@ public struct KVv2Backend: LogicalBackend {
         switch request.path {
         case "metadata", "data", "delete", "undelete", "destroy":
             return EngineReply.logical(
-                status: 404, data: nil, warnings: ["Non-listing operations on the root of a K/V v2 mount are not supported."])
+                status: 404, data: nil,
+                warnings: ["Non-listing operations on the root of a K/V v2 mount are not supported."])
         default:
             let command: String
             switch request.operation {
@@ -75,7 +79,8 @@ public struct KVv2Backend: LogicalBackend {
             case .list: command = "list"
             case .delete: command = "delete"
             }
-            let warning = "Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API "
+            let warning =
+                "Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API "
                 + "endpoints to use. If using the OpenBao CLI, use 'bao kv \(command)' for this operation."
             return EngineReply.logical(status: 404, data: nil, warnings: [warning])
         }
@@ -92,7 +97,8 @@ public struct KVv2Backend: LogicalBackend {
     }
 
     func loadVersion(_ key: String, _ number: UInt64, _ storage: any Storage) async throws(CoreError) -> StoredVersion {
-        guard let version = try await StoredRecord.load(StoredVersion.self, at: Self.versionKey(key, number), in: storage)
+        guard
+            let version = try await StoredRecord.load(StoredVersion.self, at: Self.versionKey(key, number), in: storage)
         else { throw EngineReply.fault("could not find version data") }
         return version
     }

@@ -6,7 +6,9 @@ import Storage
 /// decoding faults into ``CoreError/internal(_:)`` with messages that name the kind of
 /// record, never its contents.
 enum StoredRecord {
-    static func load<T: Decodable>(_ type: T.Type, at key: String, in storage: any Storage) async throws(CoreError) -> T? {
+    static func load<T: Decodable>(_ type: T.Type, at key: String, in storage: any Storage) async throws(CoreError)
+        -> T?
+    {
         let bytes: [UInt8]?
         do {
             bytes = try await storage.get(key)

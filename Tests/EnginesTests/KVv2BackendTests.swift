@@ -76,9 +76,11 @@ private func outcome(_ backend: KVv2Backend, _ req: BackendRequest) async -> Res
 @Test func checkAndSetZeroOnlyCreates() async throws {
     let storage = MemoryStorage()
     let backend = KVv2Backend()
-    let first = await outcome(backend, request(.create, "data/k", ["data": ["a": 1], "options": ["cas": 0]], storage: storage))
+    let first = await outcome(
+        backend, request(.create, "data/k", ["data": ["a": 1], "options": ["cas": 0]], storage: storage))
     #expect((try? first.get()).flatMap(dataOf)?["version"] == .int(1))
-    let second = await outcome(backend, request(.update, "data/k", ["data": ["a": 2], "options": ["cas": 0]], storage: storage))
+    let second = await outcome(
+        backend, request(.update, "data/k", ["data": ["a": 2], "options": ["cas": 0]], storage: storage))
     #expect(second == .failure(.badRequest("check-and-set parameter did not match the current version")))
 }
 

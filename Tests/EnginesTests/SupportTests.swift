@@ -46,7 +46,8 @@ private func caller(_ id: String) -> Caller {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
     func req(_ op: Core.Operation, _ path: String, _ data: [String: JSONValue] = [:], as id: String) -> BackendRequest {
         BackendRequest(
-            operation: op, path: path, data: data, storage: storage, mountPoint: "cubbyhole/", caller: caller(id), now: now)
+            operation: op, path: path, data: data, storage: storage, mountPoint: "cubbyhole/", caller: caller(id),
+            now: now)
     }
     _ = try await backend.handle(req(.create, "a", ["v": 1], as: "t1"))
     _ = try await backend.handle(req(.create, "dir/deep/b", ["v": 2], as: "t1"))
