@@ -113,9 +113,9 @@ struct FieldSchema: Sendable {
         switch value {
         case .null: return .success(0)
         case .int(let number): return .success(number)
-        case .double(let number):
-            guard let whole = Int64(exactly: number) else { return .failure(syntax) }
-            return .success(whole)
+        case .double:
+            // A JSON number with a fraction or exponent fails Go's json.Number.Int64().
+            return .failure(syntax)
         case .bool(let flag): return .success(flag ? 1 : 0)
         case .string(let text):
             if text.isEmpty { return .success(0) }

@@ -16,7 +16,7 @@ extension KVv2Backend {
             return EngineReply.logical(status: 404, data: data)
         }
         let stored = try await loadVersion(key, number, request.storage)
-        data["data"] = .object(stored.data)
+        data["data"] = stored.data.map(JSONValue.object) ?? .null
         return Response.data(data)
     }
 
@@ -24,7 +24,8 @@ extension KVv2Backend {
     {
         if key.isEmpty { throw CoreError.badRequest("missing path") }
         guard schema.has("data", in: request.data) else { throw CoreError.badRequest("no data provided") }
-        let secret = try schema.map("data", in: request.data) ?? [:]
+        // `"data": null` is accepted and stored as null, as OpenBao does.
+        let secret = request.data["data"] == .null ? nil : try schema.map("data", in: request.data) ?? [:]
         return try await locks.withLock(Self.lockName(request, key)) { () async throws(CoreError) -> Response? in
             let config = try await loadConfig(request.storage)
             var metadata = try await loadMetadata(key, request.storage) ?? KeyMetadata(key: key)
@@ -47,7 +48,7 @@ extension KVv2Backend {
                 return EngineReply.logical(status: 404, data: metadata.versionBlock(current, version))
             }
             let stored = try await loadVersion(key, current, request.storage)
-            let merged = JSONMergePatch.apply(.object(patch), to: .object(stored.data))
+            let merged = JSONMergePatch.apply(.object(patch), to: .object(stored.data ?? [:]))
             return try await appendVersion(merged.objectValue ?? [:], to: &metadata, config: config, request)
         }
     }
@@ -89,7 +90,7 @@ extension KVv2Backend {
     /// Stores `secret` as the key's next version, prunes versions beyond max_versions,
     /// all in one batch, and answers the new version's metadata.
     private func appendVersion(
-        _ secret: [String: JSONValue], to metadata: inout KeyMetadata, config: KVv2Config, _ request: BackendRequest
+        _ secret: [String: JSONValue]?, to metadata: inout KeyMetadata, config: KVv2Config, _ request: BackendRequest
     ) async throws(CoreError) -> Response {
         let now = Timestamp(request.now)
         let number = metadata.currentVersion + 1

@@ -16,7 +16,7 @@ extension KVv2Backend {
             return EngineReply.logical(status: 404, data: data)
         }
         let stored = try await loadVersion(key, number, request.storage)
-        data["subkeys"] = .object(Self.subkeys(of: stored.data, depth: 1, maxDepth: depth))
+        data["subkeys"] = stored.data.map { .object(Self.subkeys(of: $0, depth: 1, maxDepth: depth)) } ?? .null
         return Response.data(data)
     }
 
