@@ -4,20 +4,24 @@ import Storage
 /// `data/<key>`: read (latest or `version`), write with check-and-set, JSON merge patch,
 /// and soft delete of the latest version.
 extension KVv2Backend {
-    func readData(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError) -> Response?
-    {
-        guard let metadata = try await loadMetadata(key, request.storage) else { return nil }
-        var number = metadata.currentVersion
-        if let asked = try schema.int("version", in: request.data), asked > 0 { number = UInt64(asked) }
-        guard let version = metadata.version(number) else { return nil }
-        var data: [String: JSONValue] = ["data": .null, "metadata": .object(metadata.versionBlock(number, version))]
-        let now = Timestamp(request.now)
-        if version.isDeleted(at: now) || version.destroyed {
-            return EngineReply.logical(status: 404, data: data)
+    func readData(
+        _ key: String, _ request: BackendRequest, _ schema: FieldSchema
+    ) async throws(CoreError) -> Response? {
+        let asked = try schema.int("version", in: request.data) ?? 0
+        return try await readConsistently(key, request) { () async throws(CoreError) -> ReadAttempt in
+            guard let metadata = try await loadMetadata(key, request.storage) else { return .answer(nil) }
+            let number = asked > 0 ? UInt64(asked) : metadata.currentVersion
+            guard let version = metadata.version(number) else { return .answer(nil) }
+            var data: [String: JSONValue] = [
+                "data": .null, "metadata": .object(metadata.versionBlock(number, version)),
+            ]
+            if version.isDeleted(at: Timestamp(request.now)) || version.destroyed {
+                return .answer(EngineReply.logical(status: 404, data: data))
+            }
+            guard let stored = try await loadVersionIfPresent(key, number, request.storage) else { return .raced }
+            data["data"] = stored.data.map(JSONValue.object) ?? .null
+            return .answer(Response.data(data))
         }
-        let stored = try await loadVersion(key, number, request.storage)
-        data["data"] = stored.data.map(JSONValue.object) ?? .null
-        return Response.data(data)
     }
 
     func writeData(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError) -> Response?

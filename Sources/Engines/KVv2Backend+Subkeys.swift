@@ -3,21 +3,24 @@ import Core
 /// `subkeys/<key>`: the shape of a version's data with every leaf replaced by null, down
 /// to an optional depth.
 extension KVv2Backend {
-    func readSubkeys(_ key: String, _ request: BackendRequest, _ schema: FieldSchema) async throws(CoreError)
-        -> Response?
-    {
+    func readSubkeys(
+        _ key: String, _ request: BackendRequest, _ schema: FieldSchema
+    ) async throws(CoreError) -> Response? {
         let depth = try schema.int("depth", in: request.data) ?? 0
-        guard let metadata = try await loadMetadata(key, request.storage) else { return nil }
-        var number = metadata.currentVersion
-        if let asked = try schema.int("version", in: request.data), asked > 0 { number = UInt64(asked) }
-        guard let version = metadata.version(number) else { return nil }
-        var data: [String: JSONValue] = ["subkeys": .null, "metadata": .object(metadata.versionBlock(number, version))]
-        if version.isDeleted(at: Timestamp(request.now)) || version.destroyed {
-            return EngineReply.logical(status: 404, data: data)
+        let asked = try schema.int("version", in: request.data) ?? 0
+        return try await readConsistently(key, request) { () async throws(CoreError) -> ReadAttempt in
+            guard let metadata = try await loadMetadata(key, request.storage) else { return .answer(nil) }
+            let number = asked > 0 ? UInt64(asked) : metadata.currentVersion
+            guard let version = metadata.version(number) else { return .answer(nil) }
+            let block = metadata.versionBlock(number, version)
+            var data: [String: JSONValue] = ["subkeys": .null, "metadata": .object(block)]
+            if version.isDeleted(at: Timestamp(request.now)) || version.destroyed {
+                return .answer(EngineReply.logical(status: 404, data: data))
+            }
+            guard let stored = try await loadVersionIfPresent(key, number, request.storage) else { return .raced }
+            data["subkeys"] = stored.data.map { .object(Self.subkeys(of: $0, depth: 1, maxDepth: depth)) } ?? .null
+            return .answer(Response.data(data))
         }
-        let stored = try await loadVersion(key, number, request.storage)
-        data["subkeys"] = stored.data.map { .object(Self.subkeys(of: $0, depth: 1, maxDepth: depth)) } ?? .null
-        return Response.data(data)
     }
 
     /// Leaves become null; a non-empty object below `maxDepth` (0: no limit) is walked.

@@ -103,6 +103,36 @@ public struct KVv2Backend: LogicalBackend {
         return version
     }
 
+    /// The outcome of one read attempt made without the key's lock.
+    enum ReadAttempt: Sendable {
+        case answer(Response?)
+        /// The metadata named a version whose data was gone: a concurrent metadata
+        /// delete, destroy or pruning happened between the two storage reads.
+        case raced
+    }
+
+    /// Runs a read without the key's lock and, if it raced with a change that removed the
+    /// version it was reading, once more under the lock, where metadata and version data
+    /// are consistent (a version's data is missing there only if storage lost it: 500).
+    func readConsistently(
+        _ key: String, _ request: BackendRequest,
+        _ attempt: @escaping @Sendable () async throws(CoreError) -> ReadAttempt
+    ) async throws(CoreError) -> Response? {
+        if case .answer(let response) = try await attempt() { return response }
+        return try await locks.withLock(Self.lockName(request, key)) { () async throws(CoreError) -> Response? in
+            guard case .answer(let response) = try await attempt() else {
+                throw EngineReply.fault("could not find version data")
+            }
+            return response
+        }
+    }
+
+    func loadVersionIfPresent(
+        _ key: String, _ number: UInt64, _ storage: any Storage
+    ) async throws(CoreError) -> StoredVersion? {
+        try await StoredRecord.load(StoredVersion.self, at: Self.versionKey(key, number), in: storage)
+    }
+
     func metadataPut(_ metadata: KeyMetadata) throws(CoreError) -> StorageOperation {
         .put(key: Self.metadataPrefix + metadata.key, value: try StoredRecord.encode(metadata))
     }

@@ -151,3 +151,31 @@ private func outcome(_ backend: KVv2Backend, _ req: BackendRequest) async -> Res
     let read = dataOf(try await backend.handle(request(.read, "data/m", storage: storage)))
     #expect(read?["data"] == ["keep": 1, "nest": ["x": 1, "z": 3]])
 }
+
+@Test func readsRacingWithMetadataDeleteNeverFail() async throws {
+    let storage = MemoryStorage()
+    let backend = KVv2Backend()
+    for round in 0..<30 {
+        _ = try await backend.handle(
+            request(.update, "data/flaky", ["data": ["round": .int(Int64(round))]], storage: storage))
+        let failures = await withTaskGroup(of: Int.self) { group in
+            for reader in 0..<8 {
+                group.addTask {
+                    let path = reader % 2 == 0 ? "data/flaky" : "subkeys/flaky"
+                    if case .failure = await outcome(backend, request(.read, path, storage: storage)) { return 1 }
+                    return 0
+                }
+            }
+            group.addTask {
+                if case .failure = await outcome(backend, request(.delete, "metadata/flaky", storage: storage)) {
+                    return 1
+                }
+                return 0
+            }
+            var total = 0
+            for await failed in group { total += failed }
+            return total
+        }
+        #expect(failures == 0, "round \(round)")
+    }
+}
