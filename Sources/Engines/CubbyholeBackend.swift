@@ -16,11 +16,16 @@ public struct CubbyholeBackend: LogicalBackend {
         guard let caller = request.caller, !caller.tokenStorageID.isEmpty else { throw CoreError.permissionDenied }
         let scope = caller.tokenStorageID + "/"
         let path = request.path
+        if [.create, .update, .patch].contains(request.operation) && path.hasSuffix("/") {
+            throw EngineReply.writeToFolder
+        }
         let response: Response?
         switch request.operation {
         case .read:
             if path.isEmpty { throw EngineReply.fault("missing path") }
-            guard let bytes = try await StoredRecord.get(scope + path, in: request.storage) else { return nil }
+            guard let bytes = try await StoredRecord.get(scope + path, in: request.storage) else {
+                throw EngineReply.notFound
+            }
             guard case .object(let secret)? = try? JSONValue.parse(bytes) else {
                 throw EngineReply.fault("json decoding failed: stored value is not a JSON object")
             }
@@ -36,7 +41,7 @@ public struct CubbyholeBackend: LogicalBackend {
             response = .noContent
         case .list:
             let folder = path.isEmpty || path.hasSuffix("/") ? path : path + "/"
-            response = EngineReply.list(try await StoredRecord.list(scope + folder, in: request.storage))
+            response = try EngineReply.list(try await StoredRecord.list(scope + folder, in: request.storage))
         case .patch, .head:
             return EngineReply.unsupportedOperation
         }

@@ -37,9 +37,16 @@ enum EngineReply {
         return "\(messages.count) errors occurred:\n" + messages.map { "\t* \($0)\n" }.joined() + "\n"
     }
 
+    /// OpenBao's answer for a missing entry, version or empty list: 404 with an empty
+    /// error list. (A backend's nil means "no such path", which the core words otherwise.)
+    static let notFound = CoreError.notFound([])
+
+    /// The error OpenBao's core gives for a write to a path ending in "/".
+    static let writeToFolder = CoreError.badRequest("cannot write to a path ending in '/'")
+
     /// A LIST answer; an empty list is a 404 with no errors, as on the wire.
-    static func list(_ keys: [String], keyInfo: [String: JSONValue]? = nil) -> Response? {
-        if keys.isEmpty { return nil }
+    static func list(_ keys: [String], keyInfo: [String: JSONValue]? = nil) throws(CoreError) -> Response {
+        if keys.isEmpty { throw notFound }
         var data: [String: JSONValue] = ["keys": .array(keys.map(JSONValue.string))]
         if let keyInfo { data["key_info"] = .object(keyInfo) }
         return Response.data(data)

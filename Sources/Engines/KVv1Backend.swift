@@ -21,6 +21,9 @@ public struct KVv1Backend: LogicalBackend {
 
     public func handle(_ request: BackendRequest) async throws(CoreError) -> Response? {
         let key = request.path
+        if [.create, .update, .patch].contains(request.operation) && key.hasSuffix("/") {
+            throw EngineReply.writeToFolder
+        }
         let response: Response?
         switch request.operation {
         case .read: response = try await read(key, request)
@@ -39,7 +42,9 @@ public struct KVv1Backend: LogicalBackend {
     }
 
     private func read(_ key: String, _ request: BackendRequest) async throws(CoreError) -> Response? {
-        guard !key.isEmpty, let bytes = try await StoredRecord.get(key, in: request.storage) else { return nil }
+        guard !key.isEmpty, let bytes = try await StoredRecord.get(key, in: request.storage) else {
+            throw EngineReply.notFound
+        }
         guard case .object(let secret)? = try? JSONValue.parse(bytes) else {
             throw EngineReply.fault("json decoding failed: stored value is not a JSON object")
         }
@@ -65,6 +70,6 @@ public struct KVv1Backend: LogicalBackend {
 
     private func list(_ key: String, _ request: BackendRequest) async throws(CoreError) -> Response? {
         let folder = key.isEmpty || key.hasSuffix("/") ? key : key + "/"
-        return EngineReply.list(try await StoredRecord.list(folder, in: request.storage))
+        return try EngineReply.list(try await StoredRecord.list(folder, in: request.storage))
     }
 }

@@ -9,9 +9,9 @@ extension KVv2Backend {
     ) async throws(CoreError) -> Response? {
         let asked = try schema.int("version", in: request.data) ?? 0
         return try await readConsistently(key, request) { () async throws(CoreError) -> ReadAttempt in
-            guard let metadata = try await loadMetadata(key, request.storage) else { return .answer(nil) }
+            guard let metadata = try await loadMetadata(key, request.storage) else { throw EngineReply.notFound }
             let number = asked > 0 ? UInt64(asked) : metadata.currentVersion
-            guard let version = metadata.version(number) else { return .answer(nil) }
+            guard let version = metadata.version(number) else { throw EngineReply.notFound }
             var data: [String: JSONValue] = [
                 "data": .null, "metadata": .object(metadata.versionBlock(number, version)),
             ]

@@ -5,7 +5,7 @@ import Storage
 /// the per-key settings, custom metadata and version list.
 extension KVv2Backend {
     func readMetadata(_ key: String, _ request: BackendRequest) async throws(CoreError) -> Response? {
-        guard let metadata = try await loadMetadata(key, request.storage) else { return nil }
+        guard let metadata = try await loadMetadata(key, request.storage) else { throw EngineReply.notFound }
         return Response.data(metadata.responseData)
     }
 
@@ -132,13 +132,13 @@ extension KVv2Backend {
         var keys = try await StoredRecord.list(Self.metadataPrefix + folder, in: request.storage)
         if !after.isEmpty { keys = keys.filter { $0 > after } }
         if limit > 0 { keys = Array(keys.prefix(Int(clamping: limit))) }
-        guard detailed else { return EngineReply.list(keys) }
+        guard detailed else { return try EngineReply.list(keys) }
         var info: [String: JSONValue] = [:]
         for name in keys {
             let metadata = try await loadMetadata(folder + name, request.storage)
             info[name] = .object(metadata?.responseData ?? [:])
         }
-        return EngineReply.list(keys, keyInfo: info)
+        return try EngineReply.list(keys, keyInfo: info)
     }
 
     /// Warnings OpenBao gives when a key tries to switch off what the mount mandates.

@@ -9,9 +9,9 @@ extension KVv2Backend {
         let depth = try schema.int("depth", in: request.data) ?? 0
         let asked = try schema.int("version", in: request.data) ?? 0
         return try await readConsistently(key, request) { () async throws(CoreError) -> ReadAttempt in
-            guard let metadata = try await loadMetadata(key, request.storage) else { return .answer(nil) }
+            guard let metadata = try await loadMetadata(key, request.storage) else { throw EngineReply.notFound }
             let number = asked > 0 ? UInt64(asked) : metadata.currentVersion
-            guard let version = metadata.version(number) else { return .answer(nil) }
+            guard let version = metadata.version(number) else { throw EngineReply.notFound }
             let block = metadata.versionBlock(number, version)
             var data: [String: JSONValue] = ["subkeys": .null, "metadata": .object(block)]
             if version.isDeleted(at: Timestamp(request.now)) || version.destroyed {

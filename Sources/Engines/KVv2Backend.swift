@@ -21,6 +21,12 @@ public struct KVv2Backend: LogicalBackend {
     public init() {}
 
     public func handle(_ request: BackendRequest) async throws(CoreError) -> Response? {
+        if [.create, .update, .patch].contains(request.operation) && request.path.hasSuffix("/") {
+            throw EngineReply.writeToFolder
+        }
+        var request = request
+        // OpenBao's HTTP layer makes every LIST path a folder ("metadata" -> "metadata/").
+        if request.operation == .list && !request.path.hasSuffix("/") { request.path += "/" }
         let route = Route(request.path)
         guard let schema = route.schema else { return invalidPath(request) }
         guard route.supports(request.operation) else { return EngineReply.unsupportedOperation }

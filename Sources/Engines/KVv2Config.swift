@@ -4,16 +4,16 @@ import Core
 ///
 /// `deleteVersionAfter` is in seconds: `nil` means unset, a negative value (OpenBao
 /// stores -1s) disables delete_version_after for every key of the mount.
-public struct KVv2Config: Codable, Sendable, Equatable {
-    public var maxVersions: UInt32 = 0
-    public var casRequired = false
-    public var metadataCasRequired = false
-    public var deleteVersionAfter: Int64?
+struct KVv2Config: Codable, Sendable, Equatable {
+    var maxVersions: UInt32 = 0
+    var casRequired = false
+    var metadataCasRequired = false
+    var deleteVersionAfter: Int64?
 
-    public init() {}
+    init() {}
 
     /// Versions kept per key when neither the mount nor the key says otherwise.
-    public static let defaultMaxVersions: UInt32 = 10
+    static let defaultMaxVersions: UInt32 = 10
 
     var isDeleteVersionAfterDisabled: Bool { (deleteVersionAfter ?? 0) < 0 }
 

@@ -3,32 +3,32 @@ import Core
 /// Everything KV v2 keeps about one key besides its versions' data: the version list,
 /// current and oldest version, per-key settings and custom metadata. Stored as JSON
 /// under `metadata/<key>`; every change to it happens under the key's lock.
-public struct KeyMetadata: Codable, Sendable, Equatable {
-    public var key: String
+struct KeyMetadata: Codable, Sendable, Equatable {
+    var key: String
     /// Versions still remembered, by number (decimal string keys, for JSON).
-    public var versions: [String: VersionMetadata] = [:]
-    public var currentVersion: UInt64 = 0
-    public var oldestVersion: UInt64 = 0
-    public var createdTime: Timestamp?
-    public var updatedTime: Timestamp?
-    public var maxVersions: UInt32 = 0
-    public var casRequired = false
+    var versions: [String: VersionMetadata] = [:]
+    var currentVersion: UInt64 = 0
+    var oldestVersion: UInt64 = 0
+    var createdTime: Timestamp?
+    var updatedTime: Timestamp?
+    var maxVersions: UInt32 = 0
+    var casRequired = false
     /// Seconds; nil when unset.
-    public var deleteVersionAfter: Int64?
+    var deleteVersionAfter: Int64?
     /// nil when the key has none (OpenBao answers `null`, also after `{}` was written).
-    public var customMetadata: [String: String]?
-    public var metadataCasRequired = false
-    public var currentMetadataVersion: UInt64 = 0
+    var customMetadata: [String: String]?
+    var metadataCasRequired = false
+    var currentMetadataVersion: UInt64 = 0
 
-    public init(key: String) {
+    init(key: String) {
         self.key = key
     }
 
-    public func version(_ number: UInt64) -> VersionMetadata? {
+    func version(_ number: UInt64) -> VersionMetadata? {
         versions[String(number)]
     }
 
-    public mutating func setVersion(_ number: UInt64, _ metadata: VersionMetadata) {
+    mutating func setVersion(_ number: UInt64, _ metadata: VersionMetadata) {
         versions[String(number)] = metadata
     }
 

@@ -3,19 +3,19 @@ import Core
 /// What a KV v2 key remembers about one of its versions. A version is *deleted* once its
 /// deletion time has passed (soft delete, or delete_version_after), and *destroyed* once
 /// its data was removed for good; destroyed is final.
-public struct VersionMetadata: Codable, Sendable, Equatable {
-    public var createdTime: Timestamp
-    public var deletionTime: Timestamp?
-    public var destroyed: Bool
+struct VersionMetadata: Codable, Sendable, Equatable {
+    var createdTime: Timestamp
+    var deletionTime: Timestamp?
+    var destroyed: Bool
 
-    public init(createdTime: Timestamp, deletionTime: Timestamp? = nil, destroyed: Bool = false) {
+    init(createdTime: Timestamp, deletionTime: Timestamp? = nil, destroyed: Bool = false) {
         self.createdTime = createdTime
         self.deletionTime = deletionTime
         self.destroyed = destroyed
     }
 
     /// Whether the version reads as deleted at `now` (its deletion time is in the past).
-    public func isDeleted(at now: Timestamp) -> Bool {
+    func isDeleted(at now: Timestamp) -> Bool {
         guard let deletionTime else { return false }
         return deletionTime < now
     }

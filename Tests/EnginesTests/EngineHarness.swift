@@ -54,12 +54,6 @@ struct EngineHarness {
                 data[name] = .string(value)
             }
         }
-        // The API layer: a LIST path always ends in "/".
-        if operation == .list && !path.hasSuffix("/") { path += "/" }
-        // The core: no writes to a path ending in "/".
-        if (operation == .update || operation == .patch) && path.hasSuffix("/") {
-            return wire(CoreError.badRequest("cannot write to a path ending in '/'"))
-        }
         guard let mount = mounts.first(where: { path.hasPrefix($0.prefix) }) else {
             return WireAnswer(status: 404, body: ["errors": ["no handler for route"]])
         }
@@ -70,7 +64,8 @@ struct EngineHarness {
         do {
             if operation == .update, try await !mount.backend.exists(request) { request.operation = .create }
             guard let response = try await mount.backend.handle(request) else {
-                return WireAnswer(status: 404, body: ["errors": []])
+                // As the core answers a backend's nil ("no such path").
+                return wire(CoreError.notFound(["no handler for route \"\(fullPath)\". route entry not found."]))
             }
             return wire(response)
         } catch {
@@ -100,16 +95,8 @@ struct EngineHarness {
         case .raw(let value):
             return WireAnswer(status: response.status, body: value)
         case .logical(let body):
-            let envelope: JSONValue = .object([
-                "lease_id": .string(body.leaseID),
-                "renewable": .bool(body.renewable),
-                "lease_duration": .int(Int64(body.leaseDuration)),
-                "data": body.data.map(JSONValue.object) ?? .null,
-                "warnings": body.warnings.map { .array($0.map(JSONValue.string)) } ?? .null,
-                "wrap_info": .null,
-                "auth": .null,
-            ])
-            return WireAnswer(status: response.status, body: envelope)
+            // The core's own envelope; the HTTP layer adds only request_id.
+            return WireAnswer(status: response.status, body: .object(body.envelope()))
         }
     }
 

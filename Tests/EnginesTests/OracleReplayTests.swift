@@ -40,7 +40,7 @@ func loadOracle() throws -> OracleFile {
 let knownDifferences: [String: String] = [
     "v2 write cas float":
         "Core's JSONValue parses the number 2.0 as the integer 2, so the engine cannot see the fraction that makes "
-        + "OpenBao's json.Number.Int64() refuse it",
+        + "OpenBao's json.Number.Int64() refuse it"
 ]
 
 @Test func knownDifferencesAreRefusedByOpenBao() throws {

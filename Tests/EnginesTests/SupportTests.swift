@@ -52,10 +52,10 @@ private func caller(_ id: String) -> Caller {
     _ = try await backend.handle(req(.create, "a", ["v": 1], as: "t1"))
     _ = try await backend.handle(req(.create, "dir/deep/b", ["v": 2], as: "t1"))
     _ = try await backend.handle(req(.create, "a", ["v": 3], as: "t2"))
-    #expect(try await backend.handle(req(.read, "dir/deep/b", as: "t2")) == nil)
+    await #expect(throws: CoreError.notFound([])) { try await backend.handle(req(.read, "dir/deep/b", as: "t2")) }
     try await CubbyholeBackend.destroy(tokenStorageID: "t1", in: storage)
-    #expect(try await backend.handle(req(.read, "a", as: "t1")) == nil)
-    #expect(try await backend.handle(req(.list, "", as: "t1")) == nil)
+    await #expect(throws: CoreError.notFound([])) { try await backend.handle(req(.read, "a", as: "t1")) }
+    await #expect(throws: CoreError.notFound([])) { try await backend.handle(req(.list, "", as: "t1")) }
     let survivor = try await backend.handle(req(.read, "a", as: "t2"))
     #expect(survivor == Response.data(["v": 3]))
     #expect(await storage.snapshot().keys.sorted() == ["t2/a"])
