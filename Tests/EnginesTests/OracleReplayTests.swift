@@ -62,14 +62,14 @@ let knownDifferences: [String: String] = [
         if knownDifferences[step.name] != nil { continue }
         let answer = await harness.send(
             method: step.method, path: step.path, body: step.body, token: step.token, now: now)
-        let problem = compare(step, answer)
+        let problem = compareWithOracle(step, answer)
         if let problem { mismatches.append("\(step.name): \(problem)") }
     }
     for mismatch in mismatches { Issue.record("\(mismatch)") }
     #expect(mismatches.isEmpty, "\(mismatches.count) of \(oracle.cases.count) cases differ from OpenBao")
 }
 
-private func compare(_ step: OracleCase, _ answer: EngineHarness.WireAnswer) -> String? {
+func compareWithOracle(_ step: OracleCase, _ answer: EngineHarness.WireAnswer) -> String? {
     if step.status != answer.status {
         return "status \(answer.status), OpenBao \(step.status); body \(describe(answer.body))"
     }
