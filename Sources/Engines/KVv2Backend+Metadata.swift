@@ -130,7 +130,10 @@ extension KVv2Backend {
         let limit = try schema.int("limit", in: request.data) ?? 0
         let folder = key.isEmpty || key.hasSuffix("/") ? key : key + "/"
         var keys = try await StoredRecord.list(Self.metadataPrefix + folder, in: request.storage)
-        if !after.isEmpty { keys = keys.filter { $0 > after } }
+        if !after.isEmpty {
+            // Byte order, as storage lists keys (and as Go compares strings).
+            keys = keys.filter { after.utf8.lexicographicallyPrecedes($0.utf8) }
+        }
         if limit > 0 { keys = Array(keys.prefix(Int(clamping: limit))) }
         guard detailed else { return try EngineReply.list(keys) }
         var info: [String: JSONValue] = [:]
