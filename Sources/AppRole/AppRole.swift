@@ -1,1 +1,0 @@
-// AppRole: the AppRole auth method lands here.
