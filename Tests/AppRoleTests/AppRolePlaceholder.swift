@@ -1,4 +1,0 @@
-import Testing
-@testable import AppRole
-
-@Test func appRoleModuleLinks() { #expect(Bool(true)) }
