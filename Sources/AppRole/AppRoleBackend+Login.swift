@@ -36,7 +36,8 @@ extension AppRoleBackend {
         if let blocks = role.secretIDBoundCIDRs, !blocks.isEmpty {
             if remote.isEmpty { throw CoreError.goError("failed to get connection information") }
             if !CIDRList.admits(remote, blocks) {
-                throw .badRequest("source address \"\(remote)\" unauthorized by CIDR restrictions on the role: %!w(<nil>)")
+                throw .badRequest(
+                    "source address \"\(remote)\" unauthorized by CIDR restrictions on the role: %!w(<nil>)")
             }
         }
         var boundCIDRs = role.tokenBoundCIDRs

@@ -125,11 +125,13 @@ extension AppRoleBackend {
         if role.tokenNumUses < 0 { throw .badRequest("'token_num_uses' cannot be negative") }
         if role.tokenType == "batch" {
             if role.tokenPeriod != 0 {
-                throw .badRequest("'token_type' cannot be 'batch' or 'default_batch' when set to generate periodic tokens")
+                throw .badRequest(
+                    "'token_type' cannot be 'batch' or 'default_batch' when set to generate periodic tokens")
             }
             if role.tokenNumUses != 0 {
                 throw .badRequest(
-                    "'token_type' cannot be 'batch' or 'default_batch' when set to generate tokens with limited use count")
+                    "'token_type' cannot be 'batch' or 'default_batch' when set to generate tokens with limited use "
+                        + "count")
             }
         }
         if let value = try fields.seconds("token_ttl") { role.tokenTTL = value }
@@ -171,7 +173,9 @@ extension AppRoleBackend {
     /// Stores a role and keeps the role_id index one-to-one, in one atomic batch. Callers
     /// hold the role lock.
     func saveRole(_ role: Role, previousRoleID: String, _ storage: any Storage) async throws(CoreError) {
-        guard role.hasConstraint else { throw CoreError.goError("at least one constraint should be enabled on the role") }
+        guard role.hasConstraint else {
+            throw CoreError.goError("at least one constraint should be enabled on the role")
+        }
         let mount = try await mountHMAC(storage)
         let indexKey = "role_id/" + mount.hex(role.roleID)
         if let index = try await loadJSON(RoleIDIndex.self, indexKey, storage), index.name != role.name {

@@ -5,7 +5,9 @@ import Storage
 /// The per-field role endpoints (`role/<name>/policies`, `.../secret-id-num-uses`, ...):
 /// read one field, set it, or reset it to its default.
 extension AppRoleBackend {
-    func readRoleField(_ name: String, _ field: RoleField, _ request: BackendRequest) async throws(CoreError) -> Response {
+    func readRoleField(
+        _ name: String, _ field: RoleField, _ request: BackendRequest
+    ) async throws(CoreError) -> Response {
         if field == .bindSecretID { throw .notFound([CoreError.wrapped("unsupported path")]) }
         guard let role = try await loadRole(name, request.storage) else { throw .notFound([]) }
         let all = Self.describe(role)
@@ -25,7 +27,9 @@ extension AppRoleBackend {
         return .data(data)
     }
 
-    func writeRoleField(_ name: String, _ field: RoleField, _ request: BackendRequest) async throws(CoreError) -> Response {
+    func writeRoleField(
+        _ name: String, _ field: RoleField, _ request: BackendRequest
+    ) async throws(CoreError) -> Response {
         if field == .bindSecretID { throw .notFound([CoreError.wrapped("unsupported path")]) }
         let fields = FieldReader(request.data)
         return try await locks.withLock(Self.roleLockKey) { () async throws(CoreError) -> Response in
@@ -112,7 +116,9 @@ extension AppRoleBackend {
         }
     }
 
-    func deleteRoleField(_ name: String, _ field: RoleField, _ request: BackendRequest) async throws(CoreError) -> Response {
+    func deleteRoleField(
+        _ name: String, _ field: RoleField, _ request: BackendRequest
+    ) async throws(CoreError) -> Response {
         if field == .bindSecretID { throw .notFound([CoreError.wrapped("unsupported path")]) }
         return try await locks.withLock(Self.roleLockKey) { () async throws(CoreError) -> Response in
             guard var role = try await loadRole(name, request.storage) else { return .noContent }

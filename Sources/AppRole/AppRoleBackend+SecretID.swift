@@ -129,7 +129,9 @@ extension AppRoleBackend {
         var entryKey: String
     }
 
-    func locate(secretID: String, roleName: String, _ storage: any Storage) async throws(CoreError) -> SecretIDLocation {
+    func locate(
+        secretID: String, roleName: String, _ storage: any Storage
+    ) async throws(CoreError) -> SecretIDLocation {
         guard let role = try await loadRole(roleName, storage) else {
             throw CoreError.goError("role \"\(roleName)\" does not exist")
         }

@@ -179,7 +179,8 @@ extension AppRoleBackend {
                 return SecretHMAC(keyBytes: bytes)
             }
             let bytes = random(32)
-            try await commit([.put(key: "salt", value: try Self.encode(Salt(key: SecretHMAC.hexString(bytes))))], storage)
+            let encoded = try Self.encode(Salt(key: SecretHMAC.hexString(bytes)))
+            try await commit([.put(key: "salt", value: encoded)], storage)
             return SecretHMAC(keyBytes: bytes)
         }
     }

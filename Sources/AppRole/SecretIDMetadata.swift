@@ -25,7 +25,9 @@ enum SecretIDMetadata {
             }
             let key = String(parts[0]).trimmingSpaces()
             let value = String(parts[1]).trimmingSpaces()
-            guard !key.isEmpty else { throw ParseError(message: "failed to parse the input: invalid <key,value> format") }
+            guard !key.isEmpty else {
+                throw ParseError(message: "failed to parse the input: invalid <key,value> format")
+            }
             result[key] = value
         }
         for (key, value) in result where value.isEmpty {

@@ -74,7 +74,9 @@ import Testing
     static func substitute(_ value: JSONValue, _ variables: [String: String]) -> JSONValue {
         switch value {
         case .string(var text):
-            for (name, replacement) in variables { text = text.replacingOccurrences(of: "${\(name)}", with: replacement) }
+            for (name, replacement) in variables {
+                text = text.replacingOccurrences(of: "${\(name)}", with: replacement)
+            }
             return .string(text)
         case .array(let items): return .array(items.map { substitute($0, variables) })
         case .object(let members): return .object(members.mapValues { substitute($0, variables) })
@@ -116,7 +118,9 @@ import Testing
         if metadata != block["metadata"] { return "metadata \(auth.metadata) vs \(text(block["metadata"] ?? .null))" }
         var lease: Int64 = auth.period > 0 ? auth.period : (auth.ttl > 0 ? auth.ttl : 2_764_800)
         if auth.maxTTL > 0 { lease = min(lease, auth.maxTTL) }
-        if .int(lease) != block["lease_duration"] { return "lease \(lease) vs \(text(block["lease_duration"] ?? .null))" }
+        if .int(lease) != block["lease_duration"] {
+            return "lease \(lease) vs \(text(block["lease_duration"] ?? .null))"
+        }
         if .int(Int64(auth.numUses)) != block["num_uses"] { return "num_uses \(auth.numUses)" }
         if .string(auth.tokenType) != block["token_type"] { return "token_type \(auth.tokenType)" }
         if auth.displayName != "" { return "display name \(auth.displayName)" }
