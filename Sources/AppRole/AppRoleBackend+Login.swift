@@ -51,7 +51,8 @@ extension AppRoleBackend {
         metadata["role_name"] = role.name
         return .login(
             LoginAuth(
-                policies: role.tokenPolicies,
+                // Sanitised as OpenBao's token store does (trimmed, lowercased, deduplicated).
+                policies: Self.sanitisedPolicies(role.tokenPolicies),
                 noDefaultPolicy: role.tokenNoDefaultPolicy,
                 metadata: metadata,
                 displayName: "",
