@@ -89,8 +89,8 @@ import Testing
         #expect(await harness.login("svc-rid", secret, remote: "[2001:db8::5]:443").status == 200)
         let outside = await harness.login("svc-rid", secret, remote: "192.168.1.1")
         #expect(outside.status == 400)
-        #expect(
-            outside.errors == ["source address \"192.168.1.1\" unauthorized through CIDR restrictions on the secret ID"])
+        let through = "source address \"192.168.1.1\" unauthorized through CIDR restrictions on the secret ID"
+        #expect(outside.errors == [through])
         #expect(await harness.login("svc-rid", secret, remote: .some(nil)).status == 500)
     }
 
@@ -109,8 +109,8 @@ import Testing
             "open", ["bind_secret_id": false, "secret_id_bound_cidrs": "192.168.0.0/16"], roleID: "open-rid")
         #expect(await harness.login("open-rid", nil, remote: "192.168.7.7").status == 200)
         let outside = await harness.login("open-rid", nil, remote: "127.0.0.1")
-        #expect(
-            outside.errors == ["source address \"127.0.0.1\" unauthorized by CIDR restrictions on the role: %!w(<nil>)"])
+        let byRole = "source address \"127.0.0.1\" unauthorized by CIDR restrictions on the role: %!w(<nil>)"
+        #expect(outside.errors == [byRole])
     }
 
     @Test func loginHandsTheCoreTheRoleTokenSettings() async throws {
