@@ -1,30 +1,5 @@
 import Core
 
-/// The type of one request field, as OpenBao's framework declares it. Decoding follows
-/// Go's weak decoding (numbers written as strings are numbers, `true` is 1, ...), so the
-/// same request succeeds or fails the same way in both servers.
-enum FieldKind: Sendable {
-    case string
-    case int
-    case bool
-    case map
-    /// A duration in seconds, negative values refused.
-    case durationSecond
-    /// A duration in seconds, negative values allowed.
-    case signedDurationSecond
-    /// A list of integers, or a comma-separated string of them.
-    case commaIntSlice
-}
-
-/// A field decoding failure, with Go's wording of the cause.
-public struct FieldError: Error, Sendable, Equatable {
-    public var message: String
-
-    public init(_ message: String) {
-        self.message = message
-    }
-}
-
 /// The fields a path accepts, and typed, validated access to a request's values for them.
 struct FieldSchema: Sendable {
     var fields: [String: FieldKind]
@@ -216,14 +191,14 @@ struct FieldSchema: Sendable {
         var text = "\(number)"
         if text.contains("e") {
             // Swift prints large or tiny values in exponent form; Go's 'f' never does.
-            text = String(describing: NSDecimalLike(number))
+            text = String(describing: PlainDecimal(number))
         }
         return text
     }
 }
 
 /// Prints a double without an exponent, shortest round-trip digits.
-private struct NSDecimalLike: CustomStringConvertible {
+private struct PlainDecimal: CustomStringConvertible {
     var value: Double
 
     init(_ value: Double) {
