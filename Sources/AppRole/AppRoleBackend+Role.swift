@@ -6,9 +6,23 @@ extension AppRoleBackend {
     static let maxHMACInput = 4096
 
     func listRoles(_ request: BackendRequest) async throws(CoreError) -> Response {
-        let names = try await list("role/", request.storage).filter { !$0.hasSuffix("/") }
+        let names = try Self.page(try await list("role/", request.storage).filter { !$0.hasSuffix("/") }, request)
         guard !names.isEmpty else { throw .notFound([]) }
         return .data(["keys": .array(names.map { .string($0) })])
+    }
+
+    /// OpenBao's paginated LIST: names strictly after `after`, at most `limit` of them
+    /// (no limit when absent or not positive).
+    static func page(_ names: [String], _ request: BackendRequest) throws(CoreError) -> [String] {
+        let fields = FieldReader(request.data)
+        var result = names
+        if let after = try fields.string("after"), !after.isEmpty {
+            result = result.filter { Array(after.utf8).lexicographicallyPrecedes(Array($0.utf8)) }
+        }
+        if let limit = try fields.int("limit"), limit > 0, result.count > limit {
+            result = Array(result.prefix(limit))
+        }
+        return result
     }
 
     func readRole(_ name: String, _ request: BackendRequest) async throws(CoreError) -> Response {

@@ -98,7 +98,8 @@ extension AppRoleBackend {
         }
         let directory = role.secretIDPrefix + (try roleHMAC(role)).hex(role.name) + "/"
         var accessors: [JSONValue] = []
-        for child in try await list(directory, storage) where !child.hasSuffix("/") {
+        let children = try Self.page(try await list(directory, storage).filter { !$0.hasSuffix("/") }, request)
+        for child in children {
             guard let entry = try await loadJSON(SecretIDEntry.self, directory + child, storage) else {
                 throw CoreError.goError("storage entry for SecretID is present but no content found at the index")
             }

@@ -37,8 +37,16 @@ import Testing
         for (index, recorded) in recording.cases.enumerated() {
             let name = recorded["name"]?.stringValue ?? "case \(index)"
             let method = recorded["method"]?.stringValue ?? "GET"
-            let path = recorded["path"]?.stringValue ?? ""
+            var path = recorded["path"]?.stringValue ?? ""
             var data: [String: JSONValue] = [:]
+            if let question = path.firstIndex(of: "?") {
+                // Query parameters reach a backend as string fields, as the API passes them.
+                for pair in path[path.index(after: question)...].split(separator: "&") {
+                    let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                    if parts.count == 2 { data[parts[0]] = .string(parts[1]) }
+                }
+                path = String(path[..<question])
+            }
             if method == "POST" || method == "PUT", case .object(let body)? = recorded["body"] {
                 data = body.mapValues { Self.substitute($0, variables) }
             }
