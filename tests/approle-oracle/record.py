@@ -12,7 +12,12 @@ finally. Only 127.0.0.1 is ever contacted: CIDR mismatches bind to 10.0.0.0/8 an
 in from 127.0.0.1.
 
 Usage: python3 tests/approle-oracle/record.py  (needs `bao` on PATH)
+       python3 tests/approle-oracle/record.py --binary .build/debug/coffer --out /tmp/coffer-cases.json
+         replays the same script against another Vault-compatible binary that takes
+         `server -dev -dev-root-token-id=root -dev-listen-address=...` (an HTTP differential:
+         compare the two files' statuses and responses).
 """
+import argparse
 import json
 import os
 import re
@@ -285,10 +290,14 @@ def summarise(doc):
 
 
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default="bao", help="server binary (default: bao)")
+    parser.add_argument("--out", default=os.path.join(HERE, "cases.json"))
+    args = parser.parse_args()
     port = free_port()
     addr = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        ["bao", "server", "-dev", "-dev-root-token-id=root", f"-dev-listen-address=127.0.0.1:{port}"],
+        [args.binary, "server", "-dev", "-dev-root-token-id=root", f"-dev-listen-address=127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):
@@ -319,13 +328,13 @@ def main():
                 "status": status, "response": normalise(summarise(doc)),
             })
         out = {
-            "openbao": subprocess.run(["bao", "version"], capture_output=True, text=True).stdout.strip(),
+            "openbao": subprocess.run([args.binary, "version"], capture_output=True, text=True).stdout.strip(),
             "mount": "auth/approle/",
             "remote_address": "127.0.0.1",
             "intended_differences": INTENDED_DIFFERENCES,
             "cases": cases,
         }
-        with open(os.path.join(HERE, "cases.json"), "w") as f:
+        with open(args.out, "w") as f:
             json.dump(out, f, indent=1, sort_keys=True)
             f.write("\n")
         print(f"recorded {len(cases)} cases", file=sys.stderr)
