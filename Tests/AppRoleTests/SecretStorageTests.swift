@@ -43,6 +43,28 @@ import Testing
         #expect(keys.allSatisfy { $0.count == 64 })
     }
 
+    @Test func deletingARoleRemovesItsSecretIDsAccessorsAndRoleIDIndex() async throws {
+        let harness = AppRoleHarness()
+        try await harness.role("svc", roleID: "svc-rid")
+        for _ in 0..<3 { _ = try await harness.secretID("svc") }
+        #expect(await harness.call("DELETE", "role/svc").status == 204)
+        #expect(Set(await harness.storage.snapshot().keys) == ["salt"])
+        // A role made again under the same name gets a new key: old secret_ids cannot return.
+        try await harness.role("svc", roleID: "svc-rid")
+        #expect(await harness.call("LIST", "role/svc/secret-id").status == 404)
+    }
+
+    @Test func changingTheRoleIDRetiresTheOldOne() async throws {
+        let harness = AppRoleHarness()
+        try await harness.role("svc", roleID: "first")
+        let (secret, _) = try await harness.secretID("svc")
+        #expect(await harness.call("POST", "role/svc/role-id", ["role_id": "second"]).status == 204)
+        #expect(await harness.login("first", secret).status == 400)
+        #expect(await harness.login("second", secret).status == 200)
+        let indexes = await harness.storage.snapshot().keys.filter { $0.hasPrefix("role_id/") }
+        #expect(indexes.count == 1)
+    }
+
     @Test func constantTimeCompare() {
         #expect(ConstantTime.equal("abc", "abc"))
         #expect(!ConstantTime.equal("abc", "abd"))
