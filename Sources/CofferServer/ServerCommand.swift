@@ -1,5 +1,7 @@
 import API
+import AppRole
 import Core
+import Engines
 import Foundation
 import Hummingbird
 import Logging
@@ -62,6 +64,7 @@ public enum ServerCommand {
                 disableUnauthedGenerateRootEndpoints: listener.disableUnauthedGenerateRootEndpoints,
                 storageType: storageType(config.storage)
             ),
+            backendFactory: backendFactory,
             logger: Logger(label: "coffer.core")
         )
         if options.dev {
@@ -89,6 +92,15 @@ public enum ServerCommand {
         }
         defer { expiration.cancel() }
         try await app.runService()
+    }
+
+    /// Every engine and auth method this build can mount, by type.
+    public static let backendFactory: BackendFactory = { type, options in
+        if let engine = EngineRegistry.makeBackend(type: type, options: options) { return engine }
+        switch type {
+        case "approle": return AppRoleBackend()
+        default: return nil
+        }
     }
 
     static func loadConfig(_ options: ServerOptions) throws -> ServerConfig {
@@ -165,6 +177,11 @@ public enum ServerCommand {
         let result = try await core.initialize(shares: 1, threshold: 1, rootTokenID: options.devRootTokenID)
         let share = KeyShare(copying: result.shares[0])
         try await core.submitUnsealShare(share)
+        // As in OpenBao's dev mode: KV version 2 at secret/.
+        _ = try await core.handle(Core.Request(
+            operation: .update, path: "sys/mounts/secret",
+            data: ["type": "kv", "options": ["version": "2"], "description": "key/value secret storage"],
+            clientToken: result.rootToken))
         let key = Data(result.shares[0]).base64EncodedString()
         let banner = """
             WARNING: dev mode. Coffer runs in memory, unsealed, with a single unseal key.

@@ -13,7 +13,8 @@ extension CofferCore {
         let now = environment.now()
 
         // Unauthenticated paths: wrapping lookup, and auth methods' login paths.
-        if request.path == "sys/wrapping/lookup" && request.clientToken == nil {
+        let noClientToken = request.clientToken?.isEmpty ?? true
+        if request.path == "sys/wrapping/lookup" && noClientToken {
             return try await wrappingLookup(request, node: node)
         }
         if let route = route(request.path, node: node), route.isAuth,
@@ -47,7 +48,11 @@ extension CofferCore {
         // ACL.
         let acl = try await acl(for: entry, node: node)
         let resolved = route(request.path, node: node)
-        let aclOperation = try await aclOperation(request, route: resolved, node: node, now: now)
+        let probeCaller = Caller(
+            accessor: entry.accessor, policies: entry.policies, displayName: entry.displayName,
+            tokenStorageID: tokenHash)
+        let aclOperation = try await aclOperation(
+            request, route: resolved, caller: probeCaller, node: node, now: now)
         try authorize(acl: acl, operation: aclOperation, request: request, wrapTTL: wrapTTL)
 
         // Spend a use; the last use revokes the token before the answer is sent.
@@ -177,7 +182,7 @@ extension CofferCore {
 
     /// Vault's create-vs-update: PUT/POST on a target that does not exist is `create`.
     func aclOperation(
-        _ request: Request, route: Route?, node: ActiveNode, now: Date
+        _ request: Request, route: Route?, caller: Caller, node: ActiveNode, now: Date
     ) async throws(CoreError) -> ACL.Operation {
         switch request.operation {
         case .read, .head: return .read
@@ -189,7 +194,7 @@ extension CofferCore {
             guard let route, let backend = node.backends[route.mount.uuid] else { return .update }
             let probe = BackendRequest(
                 operation: .update, path: route.relativePath, data: request.data, storage: storage(for: route),
-                mountPoint: route.mountPoint, remoteAddress: request.remoteAddress, now: now)
+                mountPoint: route.mountPoint, caller: caller, remoteAddress: request.remoteAddress, now: now)
             return try await backend.exists(probe) ? .update : .create
         }
     }
@@ -197,6 +202,8 @@ extension CofferCore {
     func authorize(acl: ACL, operation: ACL.Operation, request: Request, wrapTTL: Int64?) throws(CoreError) {
         if acl.isRoot { return }
         let path = request.path
+        // The UI mount lookup does its own check (any access into the mount), as in Vault.
+        if path == "sys/internal/ui/mounts" || path.hasPrefix("sys/internal/ui/mounts/") { return }
         let parameters = request.data.compactMapValues { $0.hclValue }
         let duration = wrapTTL.map { Duration.seconds($0) }
         guard acl.allows(operation: operation, path: path, parameters: parameters, wrapTTL: duration) else {
