@@ -58,6 +58,7 @@ extension AppRoleBackend {
                 displayName: "",
                 ttl: role.tokenTTL,
                 maxTTL: role.tokenMaxTTL,
+                explicitMaxTTL: role.tokenExplicitMaxTTL,
                 period: role.tokenPeriod,
                 numUses: role.tokenNumUses,
                 renewable: true,

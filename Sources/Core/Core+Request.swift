@@ -252,8 +252,10 @@ extension CofferCore {
         let mountMax = route.mount.maxLeaseTTL > 0 ? route.mount.maxLeaseTTL : Self.systemMaxTTL
         let mountDefault = route.mount.defaultLeaseTTL > 0 ? route.mount.defaultLeaseTTL : Self.systemMaxTTL
         var ttl = login.period > 0 ? login.period : (login.ttl > 0 ? login.ttl : mountDefault)
-        let maxTTL = login.maxTTL > 0 ? min(login.maxTTL, mountMax) : mountMax
+        var maxTTL = login.maxTTL > 0 ? min(login.maxTTL, mountMax) : mountMax
+        if login.explicitMaxTTL > 0 { maxTTL = min(maxTTL, login.explicitMaxTTL) }
         ttl = min(ttl, maxTTL)
+        let isBatch = login.tokenType == "batch"
         let now = environment.now()
         let display = route.mount.path.dropLast().replacingOccurrences(of: "/", with: "-")
             + (login.displayName.isEmpty ? "" : "-" + login.displayName)
@@ -261,10 +263,10 @@ extension CofferCore {
             accessor: node.tokens.newAccessor(), policies: policies, path: route.mountPoint + "login",
             displayName: display, meta: login.metadata.isEmpty ? nil : login.metadata, numUses: login.numUses,
             creationTime: Int64(now.timeIntervalSince1970), issueTime: now, ttlSeconds: ttl,
-            expireAt: Int64(now.timeIntervalSince1970) + ttl, explicitMaxTTLSeconds: login.maxTTL,
-            periodSeconds: login.period, renewable: login.renewable, parentHash: nil,
+            expireAt: Int64(now.timeIntervalSince1970) + ttl, explicitMaxTTLSeconds: login.explicitMaxTTL,
+            periodSeconds: login.period, renewable: login.renewable && !isBatch, parentHash: nil,
             boundCIDRs: login.boundCIDRs, internalData: login.internalData.isEmpty ? nil : login.internalData,
-            type: login.tokenType == "batch" ? "batch" : "service")
+            type: isBatch ? "batch" : "service")
         let token = node.tokens.newTokenString()
         do {
             try await node.tokens.store(token: token, entry: entry)

@@ -266,6 +266,10 @@ public actor CofferCore {
         if let error = error as? BarrierError {
             if case .sealed = error { return .sealed }
         }
+        if let error = error as? StorageError {
+            // A path the store cannot hold (empty, or longer than LMDB's key limit) is the caller's mistake.
+            return .badRequest("invalid path: \(error.description)")
+        }
         logger.error("storage fault", metadata: ["action": "\(action)", "error": "\(type(of: error))"])
         return .internal("internal error while trying to \(action)")
     }

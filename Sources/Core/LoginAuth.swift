@@ -13,6 +13,8 @@ public struct LoginAuth: Sendable, Equatable {
     public var ttl: Int64
     /// Seconds; 0 means the mount's max TTL.
     public var maxTTL: Int64
+    /// Seconds; a hard cap on the token's life from creation, renewals included (0: none).
+    public var explicitMaxTTL: Int64
     /// Seconds; non-zero makes a periodic token.
     public var period: Int64
     /// 0 means unlimited.
@@ -32,6 +34,7 @@ public struct LoginAuth: Sendable, Equatable {
         displayName: String = "",
         ttl: Int64 = 0,
         maxTTL: Int64 = 0,
+        explicitMaxTTL: Int64 = 0,
         period: Int64 = 0,
         numUses: Int = 0,
         renewable: Bool = true,
@@ -45,6 +48,7 @@ public struct LoginAuth: Sendable, Equatable {
         self.displayName = displayName
         self.ttl = ttl
         self.maxTTL = maxTTL
+        self.explicitMaxTTL = explicitMaxTTL
         self.period = period
         self.numUses = numUses
         self.renewable = renewable
