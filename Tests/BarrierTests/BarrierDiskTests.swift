@@ -1,6 +1,7 @@
 import Foundation
 import Storage
 import Testing
+import TestSupport
 @testable import Barrier
 
 @Suite struct BarrierDiskTests {

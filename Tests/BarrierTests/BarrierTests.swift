@@ -1,6 +1,7 @@
 import Foundation
 import Storage
 import Testing
+import TestSupport
 @testable import Barrier
 
 /// A barrier over fresh in-memory storage, initialised and unsealed.

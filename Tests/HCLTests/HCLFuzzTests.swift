@@ -1,29 +1,7 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import HCL
-
-/// SplitMix64: tiny, deterministic, good enough to drive input generation from a printed seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// The seed from `COFFER_SEED` when set (to replay a failure), else a fresh one. Always printed.
-    static func fromEnvironment(test: String) -> (SeededGenerator, UInt64) {
-        let seed = ProcessInfo.processInfo.environment["COFFER_SEED"].flatMap { UInt64($0) }
-            ?? UInt64.random(in: 0...UInt64.max)
-        print("\(test): COFFER_SEED=\(seed)")
-        return (SeededGenerator(seed: seed), seed)
-    }
-}
 
 @Suite("HCL fuzz: no input crashes the parsers")
 struct HCLFuzzTests {

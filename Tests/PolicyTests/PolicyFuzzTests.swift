@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Policy
 
 @Suite("Policy fuzz: no input crashes the parser or the ACL")
