@@ -148,3 +148,30 @@ def test_no_secret_in_logs_or_on_disk_after_the_flow(coffer):
             content = path.read_bytes()
             found += [(str(path), name) for name, value in needles.items() if value.encode() in content]
     assert not found, found
+
+
+def test_bootstrap_flow_with_coffers_own_cli(coffer):
+    from servers import coffer_binary
+    binary = coffer_binary()
+    root = provision(coffer)
+    out = coffer.cli("read", "-field=role_id", "auth/approle/role/trading-engine/role-id", token=root, binary=binary)
+    assert out.returncode == 0, out.stderr
+    role_id = out.stdout.strip()
+    # Runbooks often omit -f here; Coffer's CLI sends an empty body either way.
+    out = coffer.cli("write", "-wrap-ttl=60s", "-field=wrapping_token", "auth/approle/role/trading-engine/secret-id",
+                     token=root, binary=binary)
+    assert out.returncode == 0, out.stderr
+    wrapping_token = out.stdout.strip()
+    assert wrapping_token.startswith("s.")
+    out = coffer.cli("unwrap", "-field=secret_id", wrapping_token, binary=binary)
+    assert out.returncode == 0, out.stderr
+    secret_id = out.stdout.strip()
+    out = coffer.cli("write", "-field=token", "auth/approle/login", f"role_id={role_id}", f"secret_id={secret_id}",
+                     binary=binary)
+    assert out.returncode == 0, out.stderr
+    app_token = out.stdout.strip()
+    out = coffer.cli("kv", "get", "-field=api_key", "secret/trading/exchange-keys/strategy-alpha", token=app_token,
+                     binary=binary)
+    assert out.returncode == 0 and out.stdout.strip() == "alpha-key-123", (out.stdout, out.stderr)
+    out = coffer.cli("unwrap", wrapping_token, binary=binary)
+    assert out.returncode == 2
