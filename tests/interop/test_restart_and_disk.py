@@ -17,8 +17,18 @@ def init_and_unseal(server, shares=3, threshold=2):
     return answer, keys, root
 
 
+SECRETS = {f"app/db-{n}": {"password": f"correct-horse-battery-{n}-f7c1"} for n in range(20)}
+
+
 def test_restart_seals_and_unseal_restores_everything(coffer):
     answer, keys, root = init_and_unseal(coffer)
+    assert coffer.call("POST", "sys/mounts/secret", {"type": "kv-v2"}, token=root)[0] == 204
+    for path, data in SECRETS.items():
+        assert coffer.call("POST", f"secret/data/{path}", {"data": data}, token=root)[0] == 200
+    assert coffer.call("PUT", "sys/policies/acl/reader", {"policy": 'path "secret/*" { capabilities = ["read"] }'},
+                       token=root)[0] == 204
+    status, created = coffer.call("POST", "auth/token/create", {"policies": ["reader"]}, token=root)
+    reader = created["auth"]["client_token"]
     assert coffer.call("PUT", "sys/rotate", token=root)[0] == 204
     assert coffer.call("PUT", "sys/rotate", token=root)[0] == 204
 
@@ -31,14 +41,24 @@ def test_restart_seals_and_unseal_restores_everything(coffer):
         coffer.call("PUT", "sys/unseal", {"key": key})
     status, body = coffer.call("GET", "sys/key-status", token=root)
     assert status == 200 and body["data"]["term"] == 3
+    # Secrets written under term 1, a policy and a child token all survive.
+    for path, data in SECRETS.items():
+        status, body = coffer.call("GET", f"secret/data/{path}", token=reader)
+        assert status == 200 and body["data"]["data"] == data, (path, status, body)
+    assert coffer.call("GET", "sys/mounts", token=reader)[0] == 403
 
 
 def test_data_directory_holds_no_secret_in_clear(coffer):
     answer, keys, root = init_and_unseal(coffer, shares=5, threshold=3)
+    coffer.call("POST", "sys/mounts/secret", {"type": "kv-v2"}, token=root)
+    for path, data in SECRETS.items():
+        coffer.call("POST", f"secret/data/{path}", {"data": data}, token=root)
     coffer.call("PUT", "sys/rotate", token=root)
     coffer.stop()
 
     needles = {"root token": root.encode(), "root token body": root[2:].encode()}
+    for path, data in SECRETS.items():
+        needles[f"secret {path}"] = data["password"].encode()
     for number, key in enumerate(answer["keys"]):
         raw = bytes.fromhex(key)
         needles[f"share {number} (hex)"] = key.encode()
