@@ -56,6 +56,11 @@ extension CofferCore {
         default:
             break
         }
+        if path.hasPrefix("sys/leases/") || ["sys/renew", "sys/revoke"].contains(path) || path.hasPrefix("sys/revoke-"),
+            let response = try await handleLeases(request, node: node)
+        {
+            return response
+        }
         if let rest = path.dropPrefix("sys/mounts/") {
             return try await handleMount(request, path: rest, auth: false, node: node)
         }

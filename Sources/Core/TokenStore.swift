@@ -113,6 +113,49 @@ public struct TokenStore: Sendable {
         try await storage.batch(operations)
     }
 
+    /// Every stored token (expired ones included), by hash. A full scan: for lease
+    /// listings and tidy, not for the request path.
+    func allEntries() async throws -> [(hash: String, entry: TokenEntry)] {
+        var result: [(hash: String, entry: TokenEntry)] = []
+        for name in try await storage.list(prefix: Self.idPrefix) where !name.hasSuffix("/") {
+            if let bytes = try await storage.get(Self.idPrefix + name),
+                let entry = try? JSONDecoder().decode(TokenEntry.self, from: Data(bytes))
+            {
+                result.append((name, entry))
+            }
+        }
+        return result
+    }
+
+    /// Removes index entries (accessors, expiry, parent links) that point at tokens that
+    /// no longer exist, left by a crash between writes. Answers how many were removed.
+    func tidy() async throws -> Int {
+        let live = Set(try await storage.list(prefix: Self.idPrefix))
+        var removed = 0
+        for name in try await storage.list(prefix: Self.accessorPrefix) {
+            if let target = try await storage.get(Self.accessorPrefix + name),
+                !live.contains(String(decoding: target, as: UTF8.self))
+            {
+                try await storage.delete(Self.accessorPrefix + name)
+                removed += 1
+            }
+        }
+        for bucket in try await storage.list(prefix: Self.expiryPrefix) {
+            for tokenHash in try await storage.list(prefix: Self.expiryPrefix + bucket) where !live.contains(tokenHash) {
+                try await storage.delete(Self.expiryPrefix + bucket + tokenHash)
+                removed += 1
+            }
+        }
+        for parent in try await storage.list(prefix: Self.parentPrefix) {
+            for child in try await storage.list(prefix: Self.parentPrefix + parent)
+            where !live.contains(child) || !live.contains(String(parent.dropLast())) {
+                try await storage.delete(Self.parentPrefix + parent + child)
+                removed += 1
+            }
+        }
+        return removed
+    }
+
     /// Hashes of tokens whose expiry is at or before `now`, oldest first, at most `limit`.
     func expired(before now: Date, limit: Int) async throws -> [String] {
         let cutoff = Int64(now.timeIntervalSince1970)

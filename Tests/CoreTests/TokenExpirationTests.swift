@@ -85,3 +85,28 @@ struct TokenExpirationTests {
         #expect(await core.revokeExpired() == 1)
     }
 }
+
+struct LeaseTidyTests {
+    let lifecycle = SealLifecycleTests()
+
+    @Test func tidyRemovesIndexEntriesOfTokensThatAreGone() async throws {
+        let (core, storage, keys, root) = try await lifecycle.initialized(shares: 1, threshold: 1)
+        _ = try await lifecycle.unseal(core, keys)
+        let created = try await core.handle(lifecycle.put(
+            "auth/token/create", ["ttl": "1h", "policies": ["default"]], token: root))
+        #expect(created.status == 200)
+        // The created token is the one with an expiry entry; the root token has none.
+        let stored = await storage.snapshot().keys
+        let expiring = try #require(stored.first { $0.hasPrefix("sys/token/expire/") })
+        let hash = try #require(expiring.split(separator: "/").last)
+        // A crash between writes: the token's record is gone, its index entries are not.
+        try await storage.delete("sys/token/id/\(hash)")
+        let tidied = try await core.handle(lifecycle.put("sys/leases/tidy", [:], token: root))
+        #expect(tidied.status == 202)
+        let after = await storage.snapshot().keys.filter { $0.hasPrefix("sys/token/") }
+        #expect(!after.contains { $0.hasPrefix("sys/token/expire/") }, "\(after)")
+        #expect(!after.contains { $0.hasPrefix("sys/token/parent/") }, "\(after)")
+        #expect(after.filter { $0.hasPrefix("sys/token/accessor/") }.count == 1)  // root's
+        #expect(try await core.handle(lifecycle.get("auth/token/lookup-self", token: root)).status == 200)
+    }
+}
