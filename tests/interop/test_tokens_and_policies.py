@@ -163,3 +163,34 @@ def test_bad_policies_are_refused_with_a_line(either, document):
     status, answer = either.call("PUT", "sys/policies/acl/bad", {"policy": document}, token=root)
     assert status == 400 and answer["errors"]
     assert either.call("GET", "sys/policies/acl/bad", token=root)[0] == 404
+
+
+def test_trading_policy_with_hvac_and_real_requests(either):
+    import hvac
+    root = ready(either)
+    admin = hvac.Client(url=either.addr, token=root)
+    admin.sys.enable_secrets_engine("kv", path="secret", options={"version": "2"})
+    admin.sys.create_or_update_policy(name="trading", policy=TRADING_POLICY)
+    paths = ["trading/exchange-keys/strategy-alpha", "trading/exchange-keys/strategy-beta",
+             "trading/tls/trading-engine", "trading/tls/other", "reporting/q3"]
+    for path in paths:
+        admin.secrets.kv.v2.create_or_update_secret(path=path, secret={"value": path})
+    token = admin.auth.token.create(policies=["trading"])["auth"]["client_token"]
+    app = hvac.Client(url=either.addr, token=token)
+    outcomes = {}
+    for path in paths:
+        try:
+            secret = app.secrets.kv.v2.read_secret_version(path=path, raise_on_deleted_version=True)
+            outcomes[path] = secret["data"]["data"]["value"] == path
+        except hvac.exceptions.Forbidden:
+            outcomes[path] = "denied"
+    assert outcomes == {
+        "trading/exchange-keys/strategy-alpha": True,
+        "trading/exchange-keys/strategy-beta": "denied",
+        "trading/tls/trading-engine": True,
+        "trading/tls/other": "denied",
+        "reporting/q3": "denied",
+    }, outcomes
+    with pytest.raises(hvac.exceptions.Forbidden):
+        app.secrets.kv.v2.create_or_update_secret(path="trading/tls/trading-engine", secret={"x": "y"})
+    assert app.auth.token.lookup_self()["data"]["policies"] == ["default", "trading"]
