@@ -1,1 +1,0 @@
-// Cluster: transport, Raft runtime and forwarding land here.
