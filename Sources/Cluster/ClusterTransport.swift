@@ -1,0 +1,65 @@
+/// A message received from a peer, as delivered on `ClusterTransport.inbound`.
+public struct InboundClusterMessage: Sendable, Hashable {
+    /// The authenticated sender (for TLS: the node id bound to its certificate).
+    public let from: NodeID
+    public let message: ClusterMessage
+
+    public init(from: NodeID, message: ClusterMessage) {
+        self.from = from
+        self.message = message
+    }
+}
+
+/// Where a peer listens for cluster connections.
+public struct PeerAddress: Hashable, Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { "\(host):\(port)" }
+}
+
+/// The seam between the cluster runtime (Raft, forwarding, snapshots) and the network.
+///
+/// Guarantees every implementation gives:
+/// - `send` never waits on the network or on a slow peer: it enqueues into a per-peer bounded queue and returns.
+///   When a peer's queue is full the **oldest** queued message is dropped (see `OutboundQueue`): Raft tolerates
+///   loss, and the newest messages (current term, latest commit index) are the ones worth delivering to a peer
+///   that comes back. A dropped `forwardRequest` fails its `request` call at once with `.dropped`.
+/// - Messages to one peer that are delivered arrive in the order they were sent (per-peer FIFO); there is no
+///   ordering between peers and no delivery guarantee.
+/// - Messages on `inbound` carry the authenticated sender id.
+/// - `forwardResponse` messages whose correlation id matches a pending `request` complete that request and do
+///   not appear on `inbound`; unmatched responses (late, after a timeout) are dropped.
+public protocol ClusterTransport: Sendable {
+    /// This node.
+    var localNode: NodeID { get }
+
+    /// Messages from peers, in arrival order per peer. Finishes when the transport shuts down.
+    var inbound: AsyncStream<InboundClusterMessage> { get }
+
+    /// Enqueues `message` for `peer` and returns at once. Messages to a peer with no known address, or larger
+    /// than the frame limit, are dropped and logged.
+    func send(to peer: NodeID, _ message: ClusterMessage)
+
+    /// Sends `message` as a request with a fresh correlation id and waits for the peer's response.
+    ///
+    /// The peer answers with `send(to:_:)` of `request.response(payload:)`.
+    /// - Throws: `ClusterTransportError.timedOut` after `timeout`, `.dropped` if the request was evicted from the
+    ///   outbound queue, `.shutDown` if the transport stops, `CancellationError` if the task is cancelled.
+    func request(to peer: NodeID, _ message: ClusterMessage, timeout: Duration) async throws -> ClusterMessage
+
+    /// Sets (or replaces) where `peer` listens. Queued messages are kept; a connection to the old address is closed
+    /// and the next one goes to the new address.
+    func updatePeer(_ peer: NodeID, address: PeerAddress) async
+
+    /// Forgets `peer`: closes its connection and drops its queue.
+    func removePeer(_ peer: NodeID) async
+
+    /// Closes every connection and the listener, fails pending requests, and finishes `inbound`.
+    func shutdown() async
+}
