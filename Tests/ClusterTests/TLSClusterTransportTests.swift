@@ -1,0 +1,287 @@
+import Foundation
+import Testing
+@testable import Cluster
+
+/// Real TLS transports on 127.0.0.1, ports chosen by the kernel at run time.
+@Suite(.serialized) struct TLSClusterTransportTests {
+    static let fastReconnect = TLSClusterTransportConfiguration(
+        backoff: ReconnectBackoff(initial: .milliseconds(20), maximum: .milliseconds(200)),
+        jitterSeed: 7,
+        handshakeTimeout: .seconds(3)
+    )
+
+    func start(
+        _ credentials: ClusterNodeCredentials,
+        _ configuration: TLSClusterTransportConfiguration = fastReconnect
+    ) async throws -> TLSClusterTransport {
+        try await TLSClusterTransport.start(credentials: credentials, configuration: configuration)
+    }
+
+    /// Tells every transport where every other one listens.
+    func introduce(_ transports: [TLSClusterTransport]) async {
+        for a in transports {
+            for b in transports where a !== b {
+                await a.updatePeer(b.localNode, address: b.localAddress)
+            }
+        }
+    }
+
+    @Test func twoNodesExchangeMessagesBothWaysInOrder() async throws {
+        let pki = try TestPKI()
+        let a = try await start(try pki.credentials("node-1"))
+        let b = try await start(try pki.credentials("node-2"))
+        #expect(a.localAddress.port != 0 && a.localAddress.port != b.localAddress.port)
+        await introduce([a, b])
+        let atA = await InboundCollector.start(a)
+        let atB = await InboundCollector.start(b)
+        for i in 0..<200 {
+            a.send(to: b.localNode, ClusterMessage(kind: .raft, payload: bytes("a\(i)")))
+            b.send(to: a.localNode, ClusterMessage(kind: .snapshotChunk, payload: bytes("b\(i)")))
+        }
+        #expect(await atB.waitUntil { $0.count == 200 })
+        #expect(await atA.waitUntil { $0.count == 200 })
+        #expect(await atB.payloads(from: a.localNode) == (0..<200).map { "a\($0)" })
+        #expect(await atA.payloads(from: b.localNode) == (0..<200).map { "b\($0)" })
+        #expect(await atA.messages.allSatisfy { $0.message.kind == .snapshotChunk })
+        await a.shutdown()
+        await b.shutdown()
+    }
+
+    @Test func threeNodesAllPairs() async throws {
+        let pki = try TestPKI()
+        var transports: [TLSClusterTransport] = []
+        for name in ["node-1", "node-2", "node-3"] { transports.append(try await start(try pki.credentials(name))) }
+        await introduce(transports)
+        var collectors: [InboundCollector] = []
+        for transport in transports { collectors.append(await InboundCollector.start(transport)) }
+        for sender in transports {
+            for receiver in transports where receiver !== sender {
+                for i in 0..<20 {
+                    sender.send(to: receiver.localNode, ClusterMessage(kind: .raft, payload: bytes("\(sender.localNode)-\(i)")))
+                }
+            }
+        }
+        for (index, receiver) in transports.enumerated() {
+            #expect(await collectors[index].waitUntil { $0.count == 40 })
+            for sender in transports where sender !== receiver {
+                let expected = (0..<20).map { "\(sender.localNode)-\($0)" }
+                #expect(await collectors[index].payloads(from: sender.localNode) == expected)
+            }
+        }
+        for transport in transports { await transport.shutdown() }
+    }
+
+    @Test func requestsAreMatchedByCorrelationID() async throws {
+        let pki = try TestPKI()
+        let a = try await start(try pki.credentials("node-1"))
+        let b = try await start(try pki.credentials("node-2"))
+        await introduce([a, b])
+        let responder = Task {
+            for await inbound in b.inbound where inbound.message.kind == .forwardRequest {
+                let question = text(inbound.message)
+                if question == "ignore" { continue }
+                b.send(to: inbound.from, inbound.message.response(payload: bytes("answer:" + question)))
+            }
+        }
+        try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for i in 0..<32 {
+                group.addTask {
+                    let response = try await a.request(
+                        to: b.localNode,
+                        ClusterMessage(kind: .forwardRequest, payload: bytes("q\(i)")),
+                        timeout: .seconds(10)
+                    )
+                    return (i, text(response))
+                }
+            }
+            for try await (i, answer) in group { #expect(answer == "answer:q\(i)") }
+        }
+        await #expect(throws: ClusterTransportError.timedOut) {
+            try await a.request(
+                to: b.localNode, ClusterMessage(kind: .forwardRequest, payload: bytes("ignore")),
+                timeout: .milliseconds(200))
+        }
+        await #expect(throws: ClusterTransportError.unknownPeer(node("node-9"))) {
+            try await a.request(
+                to: node("node-9"), ClusterMessage(kind: .forwardRequest, payload: []), timeout: .seconds(5))
+        }
+        await a.shutdown()
+        await b.shutdown()
+        await responder.value
+    }
+
+    @Test func peerWithCertificateFromAnotherCAIsRefused() async throws {
+        let ours = try TestPKI()
+        let theirs = try TestPKI()
+        let a = try await start(try ours.credentials("node-1"))
+        let impostor = try await start(try theirs.credentials("node-2"))
+        await introduce([a, impostor])
+        let atA = await InboundCollector.start(a)
+        let atImpostor = await InboundCollector.start(impostor)
+        for i in 0..<5 {
+            a.send(to: node("node-2"), ClusterMessage(kind: .raft, payload: bytes("secret-\(i)")))
+            impostor.send(to: node("node-1"), ClusterMessage(kind: .raft, payload: bytes("forged-\(i)")))
+        }
+        // Both sides keep retrying (with backoff) and never get a connection through.
+        #expect(await a.waitForStatistics(of: node("node-2")) { $0.connectAttempts >= 3 })
+        #expect(await impostor.waitForStatistics(of: node("node-1")) { $0.connectAttempts >= 3 })
+        #expect(await a.statistics(for: node("node-2"))?.connectionsEstablished == 0)
+        #expect(await impostor.statistics(for: node("node-1"))?.connectionsEstablished == 0)
+        #expect(await atA.messages.isEmpty)
+        #expect(await atImpostor.messages.isEmpty)
+        await a.shutdown()
+        await impostor.shutdown()
+    }
+
+    @Test func nodeIDMismatchWithCertificateIsRefused() async throws {
+        let pki = try TestPKI()
+        let a = try await start(try pki.credentials("node-1"))
+        let c = try await start(try pki.credentials("node-3"))
+        // a believes node-2 listens where node-3 does: node-3's certificate and hello do not say node-2.
+        await a.updatePeer(node("node-2"), address: c.localAddress)
+        let atC = await InboundCollector.start(c)
+        a.send(to: node("node-2"), ClusterMessage(kind: .raft, payload: bytes("for node-2 only")))
+        #expect(await a.waitForStatistics(of: node("node-2")) { $0.connectAttempts >= 2 })
+        #expect(await a.statistics(for: node("node-2"))?.connectionsEstablished == 0)
+        #expect(await atC.messages.isEmpty)
+        await a.shutdown()
+        await c.shutdown()
+    }
+
+    @Test func plaintextGarbageIsDisconnectedAndServerKeepsServing() async throws {
+        let pki = try TestPKI()
+        let a = try await start(try pki.credentials("node-1"))
+        let b = try await start(try pki.credentials("node-2"))
+        await introduce([a, b])
+        let atB = await InboundCollector.start(b)
+        let port = b.localAddress.port
+        let outcome = await Task.detached {
+            PlaintextProbe.send(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8) + [0, 0, 0, 9, 1], toPort: port)
+        }.value
+        #expect(outcome == .closedByServer)
+        let lengthOnly = await Task.detached { PlaintextProbe.send([0x7F, 0xFF, 0xFF, 0xFF], toPort: port) }.value
+        #expect(lengthOnly == .closedByServer)
+        a.send(to: b.localNode, ClusterMessage(kind: .raft, payload: bytes("still serving")))
+        #expect(await atB.waitUntil { $0.map { text($0.message) } == ["still serving"] })
+        await a.shutdown()
+        await b.shutdown()
+    }
+
+    @Test func oversizedFrameClosesTheConnectionAndIsNeverDelivered() async throws {
+        let pki = try TestPKI()
+        let a = try await start(try pki.credentials("node-1"))
+        var small = Self.fastReconnect
+        small.maximumFrameSize = 2048
+        let b = try await start(try pki.credentials("node-2"), small)
+        await introduce([a, b])
+        let atB = await InboundCollector.start(b)
+        a.send(to: b.localNode, ClusterMessage(kind: .snapshotChunk, payload: [UInt8](repeating: 0xAB, count: 8192)))
+        var delivered = false
+        for i in 0..<100 where !delivered {
+            a.send(to: b.localNode, ClusterMessage(kind: .raft, payload: bytes("small-\(i)")))
+            delivered = await atB.waitUntil(timeout: .milliseconds(100)) { !$0.isEmpty }
+        }
+        #expect(delivered)
+        #expect(await atB.messages.allSatisfy { $0.message.payload.count < 2048 })
+        // The connection that carried the oversized frame was closed by b; a reconnected.
+        #expect(await a.statistics(for: b.localNode).map { $0.connectionsEstablished >= 2 } == true)
+        await a.shutdown()
+        await b.shutdown()
+    }
+
+    @Test func reconnectsWithBackoffAfterPeerRestartAndDeliveryResumes() async throws {
+        let pki = try TestPKI()
+        let a = try await start(try pki.credentials("node-1"))
+        let bCredentials = try pki.credentials("node-2")
+        let b = try await start(bCredentials)
+        await introduce([a, b])
+        let atB = await InboundCollector.start(b)
+        a.send(to: b.localNode, ClusterMessage(kind: .raft, payload: bytes("before")))
+        #expect(await atB.waitUntil { $0.count == 1 })
+        let port = b.localAddress.port
+        await b.shutdown()
+
+        a.send(to: b.localNode, ClusterMessage(kind: .raft, payload: bytes("while-down")))
+        #expect(await a.waitForStatistics(of: b.localNode) { $0.connectAttempts >= 4 })
+        #expect(await a.statistics(for: b.localNode)?.isConnected == false)
+
+        var configuration = Self.fastReconnect
+        configuration.port = port
+        let restarted = try await start(bCredentials, configuration)
+        #expect(restarted.localAddress.port == port)
+        await restarted.updatePeer(a.localNode, address: a.localAddress)
+        let atRestarted = await InboundCollector.start(restarted)
+        #expect(await atRestarted.waitUntil { $0.count == 1 })
+        a.send(to: b.localNode, ClusterMessage(kind: .raft, payload: bytes("after")))
+        #expect(await atRestarted.waitUntil { $0.count == 2 })
+        #expect(await atRestarted.payloads(from: a.localNode) == ["while-down", "after"])
+        #expect(await a.statistics(for: b.localNode)?.connectionsEstablished == 2)
+        await a.shutdown()
+        await restarted.shutdown()
+    }
+
+    @Test func stalledPeerDoesNotBlockOthersAndItsQueueStaysBounded() async throws {
+        let pki = try TestPKI()
+        var configuration = Self.fastReconnect
+        configuration.maximumQueuedBytesPerPeer = 2 * 1024 * 1024
+        configuration.writeBufferHighWaterMark = 256 * 1024
+        let a = try await start(try pki.credentials("node-1"), configuration)
+        let b = try await start(try pki.credentials("node-2"))
+        let c = try await start(try pki.credentials("node-3"))
+        await introduce([a, b, c])
+        let atB = await InboundCollector.start(b)
+        let atC = await InboundCollector.start(c)
+        a.send(to: b.localNode, ClusterMessage(kind: .raft, payload: bytes("first")))
+        #expect(await atB.waitUntil { $0.count == 1 })
+
+        await b.setInboundPaused(true)
+        let chunk = [UInt8](repeating: 0x5A, count: 32 * 1024)
+        let rounds = 2000  // 64 MiB towards b: far beyond socket buffers plus the queue bound
+        for i in 0..<rounds {
+            a.send(to: b.localNode, ClusterMessage(kind: .snapshotChunk, payload: chunk))
+            a.send(to: c.localNode, ClusterMessage(kind: .raft, payload: bytes("c\(i)")))
+        }
+        #expect(await atC.waitUntil(timeout: .seconds(30)) { $0.count == rounds })
+        #expect(await atC.payloads(from: a.localNode) == (0..<rounds).map { "c\($0)" })
+        let stalled = await a.statistics(for: b.localNode)
+        #expect((stalled?.queuedBytes ?? .max) <= configuration.maximumQueuedBytesPerPeer)
+        #expect((stalled?.messagesDropped ?? 0) > 0)
+
+        await b.setInboundPaused(false)
+        a.send(to: b.localNode, ClusterMessage(kind: .raft, payload: bytes("last")))
+        #expect(await atB.waitUntil(timeout: .seconds(30)) { $0.last.map { text($0.message) } == "last" })
+        // Drop-oldest: b got "first", some chunks, then the newest message; never more than was sent.
+        #expect(await atB.messages.count < rounds + 2)
+        await a.shutdown()
+        await b.shutdown()
+        await c.shutdown()
+    }
+
+    @Test func rotatedCertificatesInterworkWhileBothRootsAreTrusted() async throws {
+        let old = try ClusterCertificateAuthority.generate()
+        let new = try ClusterCertificateAuthority.generate()
+        let a = try await start(try old.issueCredentials(for: node("node-1")).trusting(new))
+        let b = try await start(try new.issueCredentials(for: node("node-2")).trusting(old))
+        await introduce([a, b])
+        let atB = await InboundCollector.start(b)
+        a.send(to: b.localNode, ClusterMessage(kind: .control, payload: bytes("rotated")))
+        #expect(await atB.waitUntil { $0.count == 1 })
+        await a.shutdown()
+        await b.shutdown()
+    }
+}
+
+extension TLSClusterTransport {
+    /// Polls the link statistics until `predicate` holds (at most 10 s).
+    func waitForStatistics(
+        of peer: NodeID,
+        _ predicate: @Sendable (PeerLinkStatistics) -> Bool
+    ) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if let statistics = await statistics(for: peer), predicate(statistics) { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+}
