@@ -34,10 +34,12 @@ import Testing
         #expect(queue.enqueue(2, size: 10).isEmpty)
         #expect(queue.enqueue(3, size: 10).isEmpty)
         #expect(queue.enqueue(4, size: 10) == [1])
-        #expect(queue.enqueue(5, size: 80) == [2, 3])
-        #expect(queue.count == 2 && queue.byteCount == 90)
-        #expect(queue.popFirst() == 4)
-        #expect(queue.popFirst() == 5)
+        #expect(queue.enqueue(5, size: 80) == [2])  // the count limit evicts 2; then 20 + 80 bytes fit
+        #expect(queue.count == 3 && queue.byteCount == 100)
+        #expect(queue.enqueue(6, size: 95) == [3, 4, 5])  // the byte limit evicts until 95 fits
+        #expect(queue.count == 1 && queue.byteCount == 95)
+        #expect(queue.enqueue(7, size: 500) == [6])  // larger than the limit: kept alone
+        #expect(queue.popFirst() == 7)
         #expect(queue.popFirst() == nil)
         #expect(queue.byteCount == 0)
     }
