@@ -31,6 +31,7 @@ public final class TLSClusterTransport: ClusterTransport {
     private let core: NIOLoopBound<TLSClusterTransportCore>
     private let ownedGroup: MultiThreadedEventLoopGroup?
     private let nextCorrelationID = Atomic<UInt64>(1)
+    private let outbox = TransportOutbox()
 
     private init(
         localNode: NodeID,
@@ -119,8 +120,15 @@ public final class TLSClusterTransport: ClusterTransport {
     }
 
     public func send(to peer: NodeID, _ message: ClusterMessage) {
+        post(.message(message, to: peer))
+    }
+
+    /// Hands `item` to the loop, scheduling a drain unless one is already pending.
+    private func post(_ item: OutboxItem) {
+        guard outbox.append(item) else { return }
         let core = core
-        loop.execute { core.value.enqueue(message, to: peer) }
+        let outbox = outbox
+        loop.execute { core.value.process(outbox.take()) }
     }
 
     public func request(to peer: NodeID, _ message: ClusterMessage, timeout: Duration) async throws -> ClusterMessage {
@@ -134,9 +142,7 @@ public final class TLSClusterTransport: ClusterTransport {
                     continuation.resume(throwing: CancellationError())
                     return
                 }
-                loop.execute {
-                    core.value.startRequest(outgoing, to: peer, timeout: timeout, continuation: continuation)
-                }
+                self.post(.request(outgoing, to: peer, timeout: timeout, continuation: continuation))
             }
         } onCancel: {
             loop.execute { core.value.completeRequest(id, with: .failure(CancellationError())) }

@@ -89,14 +89,32 @@ final class TLSClusterTransportCore {
 
     // MARK: sending
 
-    func enqueue(_ message: ClusterMessage, to peer: NodeID) {
-        guard !isShutDown else { return }
+    /// Takes a batch of sends and requests, in the order callers made them, and writes them with one flush per
+    /// peer (rather than one TLS record and syscall per message).
+    func process(_ batch: [OutboxItem]) {
+        var touched: [NodeID: PeerLink] = [:]
+        for item in batch {
+            switch item {
+            case .message(let message, let peer):
+                if let link = enqueue(message, to: peer, drainNow: false) { touched[peer] = link }
+            case .request(let message, let peer, let timeout, let continuation):
+                startRequest(message, to: peer, timeout: timeout, continuation: continuation)
+                if let link = links[peer] { touched[peer] = link }
+            }
+        }
+        for link in touched.values { drain(link) }
+    }
+
+    /// Queues `message` for `peer`, dialing if idle. Returns the link when the message was queued.
+    @discardableResult
+    func enqueue(_ message: ClusterMessage, to peer: NodeID, drainNow: Bool = true) -> PeerLink? {
+        guard !isShutDown else { return nil }
         guard let link = links[peer], link.address != nil else {
             logger.debug("dropping message for peer with no address", metadata: [
                 "peer": "\(peer)", "kind": "\(message.kind)",
             ])
             failRequest(for: message, with: .unknownPeer(peer))
-            return
+            return nil
         }
         var frame = ByteBufferAllocator().buffer(capacity: ClusterFrameCodec.lengthPrefixSize
             + ClusterFrameCodec.headerSize + message.payload.count)
@@ -107,7 +125,7 @@ final class TLSClusterTransportCore {
                 "peer": "\(peer)", "kind": "\(message.kind)", "bytes": "\(message.payload.count)",
             ])
             failRequest(for: message, with: .dropped)
-            return
+            return nil
         }
         let entry = PeerLink.Entry(frame: frame, kind: message.kind, correlationID: message.correlationID)
         let dropped = link.queue.enqueue(entry, size: frame.readableBytes)
@@ -124,10 +142,11 @@ final class TLSClusterTransportCore {
         case .idle:
             dial(link, attempt: 0)
         case .established:
-            drain(link)
+            if drainNow { drain(link) }
         case .connecting, .backingOff:
             break
         }
+        return link
     }
 
     /// Writes queued frames while the connection is writable, flushing every 256 KiB.
@@ -324,7 +343,7 @@ final class TLSClusterTransportCore {
             _ = bound.value.completeRequest(id, with: .failure(ClusterTransportError.timedOut))
         }
         pending[id] = PendingRequest(continuation: continuation, timer: timer)
-        enqueue(message, to: peer)
+        enqueue(message, to: peer, drainNow: false)
     }
 
     @discardableResult

@@ -4,7 +4,7 @@ import Testing
 
 /// A measurement, not an assertion on speed: runs only with `COFFER_BENCH=1` and prints messages/s between two
 /// local TLS transports. The assertion is that every message arrived.
-@Suite(.enabled(if: ProcessInfo.processInfo.environment["COFFER_BENCH"] == "1"))
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["COFFER_BENCH"] == "1"))
 struct TLSClusterTransportThroughput {
     @Test(arguments: [64, 4096])
     func messagesPerSecondBetweenTwoNodes(payloadSize: Int) async throws {
