@@ -14,6 +14,8 @@ import X509
 public struct ClusterCertificateAuthority: Sendable {
     /// The self-signed CA certificate.
     public let certificate: Certificate
+    /// The CA certificate, DER. Public: every node trusts it.
+    public let certificateDER: [UInt8]
     private let privateKey: P256.Signing.PrivateKey
 
     /// Generates a new CA valid from `now` (minus five minutes of clock-skew allowance) for `validity` seconds.
@@ -46,15 +48,20 @@ public struct ClusterCertificateAuthority: Sendable {
                 },
                 issuerPrivateKey: Certificate.PrivateKey(key)
             )
-            return ClusterCertificateAuthority(certificate: certificate, privateKey: key)
+            return try ClusterCertificateAuthority(certificate: certificate, privateKey: key)
         } catch {
             throw .issuanceFailed("CA certificate: \(type(of: error))")
         }
     }
 
-    private init(certificate: Certificate, privateKey: P256.Signing.PrivateKey) {
+    private init(certificate: Certificate, privateKey: P256.Signing.PrivateKey) throws(ClusterCertificateError) {
         self.certificate = certificate
         self.privateKey = privateKey
+        do {
+            self.certificateDER = try Self.derBytes(of: certificate)
+        } catch {
+            throw .malformedCertificate
+        }
     }
 
     /// Imports a CA from DER bytes previously exported with `certificateDER` and `privateKeyDER`.
@@ -98,11 +105,8 @@ public struct ClusterCertificateAuthority: Sendable {
             throw .malformedCertificate
         }
         guard case .isCertificateAuthority = constraints else { throw .notACertificateAuthority }
-        self.init(certificate: certificate, privateKey: key)
+        try self.init(certificate: certificate, privateKey: key)
     }
-
-    /// The CA certificate, DER. Public: every node trusts it.
-    public var certificateDER: [UInt8] { (try? Self.derBytes(of: certificate)) ?? [] }
 
     /// The CA certificate, PEM.
     public var certificatePEM: String { (try? certificate.serializeAsPEM().pemString) ?? "" }
@@ -159,7 +163,7 @@ public struct ClusterCertificateAuthority: Sendable {
                 nodeID: node,
                 certificateDER: Self.derBytes(of: leaf),
                 privateKeyDER: Array(key.derRepresentation),
-                trustedRootsDER: [Self.derBytes(of: certificate)]
+                trustedRootsDER: [certificateDER]
             )
         } catch let error as ClusterCertificateError {
             throw error

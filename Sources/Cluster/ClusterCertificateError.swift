@@ -7,6 +7,8 @@ public enum ClusterCertificateError: Error, Hashable, Sendable {
     case malformedPrivateKey
     /// The private key does not belong to the certificate's public key.
     case keyDoesNotMatchCertificate
+    /// The certificate does not name the node it is presented for.
+    case certificateDoesNotNameNode(NodeID)
     /// The certificate is not a CA certificate (basic constraints).
     case notACertificateAuthority
     /// Signing or encoding a certificate failed.

@@ -36,7 +36,7 @@ public struct ClusterNodeCredentials: Sendable, Hashable {
             throw .malformedPrivateKey
         }
         guard certificate.publicKey == Certificate.PublicKey(key.publicKey) else { throw .keyDoesNotMatchCertificate }
-        guard Self.nodeIDs(in: certificate).contains(nodeID) else { throw .malformedCertificate }
+        guard Self.nodeIDs(in: certificate).contains(nodeID) else { throw .certificateDoesNotNameNode(nodeID) }
         guard !trustedRootsDER.isEmpty else { throw .noTrustedRoots }
         for root in trustedRootsDER {
             _ = try ClusterCertificateAuthority.parseCertificate(der: root)

@@ -162,7 +162,9 @@ public final class TLSClusterTransport: ClusterTransport {
     /// Replaces this node's certificate, key and trusted roots (CA rotation). New connections use them at once;
     /// established connections keep the identity they were authenticated with until they reconnect.
     public func updateCredentials(_ credentials: ClusterNodeCredentials) async throws {
-        guard credentials.nodeID == localNode else { throw ClusterCertificateError.malformedCertificate }
+        guard credentials.nodeID == localNode else {
+            throw ClusterCertificateError.certificateDoesNotNameNode(localNode)
+        }
         let core = core
         try await loop.submit { try core.value.updateCredentials(credentials) }.get()
     }

@@ -269,6 +269,28 @@ import Testing
         await a.shutdown()
         await b.shutdown()
     }
+
+    @Test func updatedCredentialsApplyToNewConnections() async throws {
+        let old = try ClusterCertificateAuthority.generate()
+        let new = try ClusterCertificateAuthority.generate()
+        let a = try await start(try old.issueCredentials(for: node("node-1")))
+        // node-2 was issued under the new CA only and trusts only it: a's old identity is refused.
+        let b = try await start(try new.issueCredentials(for: node("node-2")))
+        await introduce([a, b])
+        let atA = await InboundCollector.start(a)
+        b.send(to: a.localNode, ClusterMessage(kind: .control, payload: bytes("before rotation")))
+        #expect(await b.waitForStatistics(of: a.localNode) { $0.connectAttempts >= 2 })
+        #expect(await atA.messages.isEmpty)
+
+        // Rotate a onto the new CA (still trusting the old one); b's next reconnect attempt gets through.
+        try await a.updateCredentials(try new.issueCredentials(for: node("node-1")).trusting(old))
+        #expect(await atA.waitUntil { $0.map { text($0.message) } == ["before rotation"] })
+        await #expect(throws: ClusterCertificateError.certificateDoesNotNameNode(node("node-1"))) {
+            try await a.updateCredentials(try new.issueCredentials(for: node("node-7")))
+        }
+        await a.shutdown()
+        await b.shutdown()
+    }
 }
 
 extension TLSClusterTransport {
