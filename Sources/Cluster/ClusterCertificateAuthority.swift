@@ -122,7 +122,7 @@ public struct ClusterCertificateAuthority: Sendable {
     /// Subject alternative names: DNS `<node>`, URI `coffer-node://<node>`, IP `127.0.0.1`. The returned
     /// credentials trust this CA only; add further roots with `ClusterNodeCredentials.trusting(_:)` during rotation.
     public func issueCredentials(
-        for node: NodeID,
+        for node: ClusterNodeID,
         validity: TimeInterval = 365 * 24 * 3600,
         now: Date = Date()
     ) throws(ClusterCertificateError) -> ClusterNodeCredentials {

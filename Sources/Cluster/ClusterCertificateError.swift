@@ -8,7 +8,7 @@ public enum ClusterCertificateError: Error, Hashable, Sendable {
     /// The private key does not belong to the certificate's public key.
     case keyDoesNotMatchCertificate
     /// The certificate does not name the node it is presented for.
-    case certificateDoesNotNameNode(NodeID)
+    case certificateDoesNotNameNode(ClusterNodeID)
     /// The certificate is not a CA certificate (basic constraints).
     case notACertificateAuthority
     /// Signing or encoding a certificate failed.

@@ -20,19 +20,19 @@ final class ClusterConnectionHandler: ChannelInboundHandler {
         /// Accepted by our listener; the peer is whoever its certificate and hello say.
         case accepted
         /// Dialed by us to reach `expected`.
-        case dialed(expected: NodeID)
+        case dialed(expected: ClusterNodeID)
     }
 
     private enum State {
         case awaitingHello
-        case established(NodeID)
+        case established(ClusterNodeID)
         case closed
     }
 
     let role: Role
     let connectionID: UInt64
     private weak var core: TLSClusterTransportCore?
-    private let localNode: NodeID
+    private let localNode: ClusterNodeID
     private let codec: ClusterFrameCodec
     private let handshakeTimeout: TimeAmount
     private var logger: Logger
@@ -44,7 +44,7 @@ final class ClusterConnectionHandler: ChannelInboundHandler {
         role: Role,
         connectionID: UInt64,
         core: TLSClusterTransportCore,
-        localNode: NodeID,
+        localNode: ClusterNodeID,
         codec: ClusterFrameCodec,
         handshakeTimeout: TimeAmount,
         logger: Logger
@@ -60,7 +60,7 @@ final class ClusterConnectionHandler: ChannelInboundHandler {
     }
 
     /// The authenticated peer, once the handshake is done.
-    var peer: NodeID? {
+    var peer: ClusterNodeID? {
         if case .established(let peer) = state { return peer }
         return nil
     }
@@ -141,7 +141,7 @@ final class ClusterConnectionHandler: ChannelInboundHandler {
         context?.close(promise: nil)
     }
 
-    private func completeHandshake(claimed: NodeID, context: ChannelHandlerContext) {
+    private func completeHandshake(claimed: ClusterNodeID, context: ChannelHandlerContext) {
         let certificateDER = (try? context.pipeline.syncOperations.nioSSL_peerCertificate()?.toDERBytes()) ?? []
         guard ClusterNodeCredentials.nodeIDs(inCertificateDER: certificateDER).contains(claimed) else {
             reject("hello claims node \(claimed), which its certificate does not name", context: context)

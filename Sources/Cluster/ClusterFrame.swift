@@ -13,7 +13,7 @@
 public enum ClusterFrame: Hashable, Sendable {
     /// The first frame each side sends after the TLS handshake: the sender's node id, which must match the
     /// node id in the sender's certificate. Its correlation field holds the protocol version.
-    case hello(NodeID)
+    case hello(ClusterNodeID)
     /// An application message.
     case message(ClusterMessage)
 

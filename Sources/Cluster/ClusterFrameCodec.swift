@@ -82,7 +82,7 @@ public struct ClusterFrameCodec: Sendable {
         let frame: ClusterFrame
         if type == 0 {
             guard correlation == ClusterFrame.protocolVersion else { throw .unsupportedProtocolVersion(correlation) }
-            guard let node = NodeID(String(decoding: payload, as: UTF8.self)),
+            guard let node = ClusterNodeID(String(decoding: payload, as: UTF8.self)),
                   node.rawValue.utf8.count == payload.count
             else { throw .malformedNodeID }
             frame = .hello(node)

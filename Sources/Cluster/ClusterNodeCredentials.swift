@@ -11,7 +11,7 @@ import X509
 /// exported bytes behind the barrier. An immutable value; `Sendable`.
 public struct ClusterNodeCredentials: Sendable, Hashable {
     /// The node the certificate names.
-    public let nodeID: NodeID
+    public let nodeID: ClusterNodeID
     /// The node's certificate, DER.
     public let certificateDER: [UInt8]
     /// The node's P-256 private key, PKCS#8 DER. Secret.
@@ -23,7 +23,7 @@ public struct ClusterNodeCredentials: Sendable, Hashable {
     /// - Throws: when a certificate or the key is malformed, the key does not match the certificate, the
     ///   certificate does not name `nodeID`, or no root is given.
     public init(
-        nodeID: NodeID,
+        nodeID: ClusterNodeID,
         certificateDER: [UInt8],
         privateKeyDER: [UInt8],
         trustedRootsDER: [[UInt8]]
@@ -85,21 +85,21 @@ public struct ClusterNodeCredentials: Sendable, Hashable {
 
     /// The node ids a certificate names (DNS or `coffer-node://` URI subject alternative names).
     /// Returns an empty set for bytes that are not a certificate.
-    public static func nodeIDs(inCertificateDER der: [UInt8]) -> Set<NodeID> {
+    public static func nodeIDs(inCertificateDER der: [UInt8]) -> Set<ClusterNodeID> {
         guard let certificate = try? Certificate(derEncoded: der) else { return [] }
         return nodeIDs(in: certificate)
     }
 
-    static func nodeIDs(in certificate: Certificate) -> Set<NodeID> {
+    static func nodeIDs(in certificate: Certificate) -> Set<ClusterNodeID> {
         guard let names = try? certificate.extensions.subjectAlternativeNames else { return [] }
-        var ids: Set<NodeID> = []
+        var ids: Set<ClusterNodeID> = []
         let uriPrefix = "coffer-node://"
         for name in names {
             switch name {
             case .dnsName(let dns):
-                if let id = NodeID(dns) { ids.insert(id) }
+                if let id = ClusterNodeID(dns) { ids.insert(id) }
             case .uniformResourceIdentifier(let uri) where uri.hasPrefix(uriPrefix):
-                if let id = NodeID(String(uri.dropFirst(uriPrefix.count))) { ids.insert(id) }
+                if let id = ClusterNodeID(String(uri.dropFirst(uriPrefix.count))) { ids.insert(id) }
             default:
                 continue
             }

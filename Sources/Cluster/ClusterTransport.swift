@@ -1,28 +1,3 @@
-/// A message received from a peer, as delivered on `ClusterTransport.inbound`.
-public struct InboundClusterMessage: Sendable, Hashable {
-    /// The authenticated sender (for TLS: the node id bound to its certificate).
-    public let from: NodeID
-    public let message: ClusterMessage
-
-    public init(from: NodeID, message: ClusterMessage) {
-        self.from = from
-        self.message = message
-    }
-}
-
-/// Where a peer listens for cluster connections.
-public struct PeerAddress: Hashable, Sendable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
-
-    public init(host: String, port: Int) {
-        self.host = host
-        self.port = port
-    }
-
-    public var description: String { "\(host):\(port)" }
-}
-
 /// The seam between the cluster runtime (Raft, forwarding, snapshots) and the network.
 ///
 /// Guarantees every implementation gives:
@@ -37,28 +12,28 @@ public struct PeerAddress: Hashable, Sendable, CustomStringConvertible {
 ///   not appear on `inbound`; unmatched responses (late, after a timeout) are dropped.
 public protocol ClusterTransport: Sendable {
     /// This node.
-    var localNode: NodeID { get }
+    var localNode: ClusterNodeID { get }
 
     /// Messages from peers, in arrival order per peer. Finishes when the transport shuts down.
     var inbound: AsyncStream<InboundClusterMessage> { get }
 
     /// Enqueues `message` for `peer` and returns at once. Messages to a peer with no known address, or larger
     /// than the frame limit, are dropped and logged.
-    func send(to peer: NodeID, _ message: ClusterMessage)
+    func send(to peer: ClusterNodeID, _ message: ClusterMessage)
 
     /// Sends `message` as a request with a fresh correlation id and waits for the peer's response.
     ///
     /// The peer answers with `send(to:_:)` of `request.response(payload:)`.
     /// - Throws: `ClusterTransportError.timedOut` after `timeout`, `.dropped` if the request was evicted from the
     ///   outbound queue, `.shutDown` if the transport stops, `CancellationError` if the task is cancelled.
-    func request(to peer: NodeID, _ message: ClusterMessage, timeout: Duration) async throws -> ClusterMessage
+    func request(to peer: ClusterNodeID, _ message: ClusterMessage, timeout: Duration) async throws -> ClusterMessage
 
     /// Sets (or replaces) where `peer` listens. Queued messages are kept; a connection to the old address is closed
     /// and the next one goes to the new address.
-    func updatePeer(_ peer: NodeID, address: PeerAddress) async
+    func updatePeer(_ peer: ClusterNodeID, address: PeerAddress) async
 
     /// Forgets `peer`: closes its connection and drops its queue.
-    func removePeer(_ peer: NodeID) async
+    func removePeer(_ peer: ClusterNodeID) async
 
     /// Closes every connection and the listener, fails pending requests, and finishes `inbound`.
     func shutdown() async

@@ -8,7 +8,7 @@ public enum ClusterTransportError: Error, Hashable, Sendable {
     /// The transport was shut down.
     case shutDown
     /// The peer is not known to the transport.
-    case unknownPeer(NodeID)
+    case unknownPeer(ClusterNodeID)
     /// The listener could not bind or TLS could not be configured.
     case startFailed(String)
 }

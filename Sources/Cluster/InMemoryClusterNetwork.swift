@@ -8,12 +8,12 @@ import Synchronization
 /// order is preserved. All mutable state is behind one `Mutex`; the class is `Sendable`.
 public final class InMemoryClusterNetwork: Sendable {
     private struct Link: Hashable {
-        var from: NodeID
-        var to: NodeID
+        var from: ClusterNodeID
+        var to: ClusterNodeID
     }
 
     private struct State {
-        var endpoints: [NodeID: InMemoryClusterTransport] = [:]
+        var endpoints: [ClusterNodeID: InMemoryClusterTransport] = [:]
         var cutLinks: Set<Link> = []
         var dropProbability = 0.0
         var generator: SplitMix64
@@ -29,7 +29,7 @@ public final class InMemoryClusterNetwork: Sendable {
     }
 
     /// Creates and attaches a transport for `node`, replacing any earlier one (a restarted node).
-    public func makeTransport(for node: NodeID, inboundCapacity: Int = 4096) -> InMemoryClusterTransport {
+    public func makeTransport(for node: ClusterNodeID, inboundCapacity: Int = 4096) -> InMemoryClusterTransport {
         let transport = InMemoryClusterTransport(localNode: node, network: self, inboundCapacity: inboundCapacity)
         let previous = state.withLock { state in
             let previous = state.endpoints[node]
@@ -41,7 +41,7 @@ public final class InMemoryClusterNetwork: Sendable {
     }
 
     /// Splits the nodes into two sides that cannot reach each other (both directions).
-    public func partition(_ side: Set<NodeID>, from other: Set<NodeID>) {
+    public func partition(_ side: Set<ClusterNodeID>, from other: Set<ClusterNodeID>) {
         state.withLock { state in
             for a in side {
                 for b in other {
@@ -53,7 +53,7 @@ public final class InMemoryClusterNetwork: Sendable {
     }
 
     /// Cuts the one-way link `from` -> `to`.
-    public func cut(from: NodeID, to: NodeID) {
+    public func cut(from: ClusterNodeID, to: ClusterNodeID) {
         _ = state.withLock { $0.cutLinks.insert(Link(from: from, to: to)) }
     }
 
@@ -72,13 +72,13 @@ public final class InMemoryClusterNetwork: Sendable {
         state.withLock { ($0.delivered, $0.dropped) }
     }
 
-    func detach(_ node: NodeID, transport: InMemoryClusterTransport) {
+    func detach(_ node: ClusterNodeID, transport: InMemoryClusterTransport) {
         state.withLock { state in
             if state.endpoints[node] === transport { state.endpoints[node] = nil }
         }
     }
 
-    func deliver(from: NodeID, to: NodeID, _ message: ClusterMessage) {
+    func deliver(from: ClusterNodeID, to: ClusterNodeID, _ message: ClusterMessage) {
         let receiver: InMemoryClusterTransport? = state.withLock { state in
             guard let receiver = state.endpoints[to], !state.cutLinks.contains(Link(from: from, to: to)) else {
                 state.dropped += 1

@@ -13,13 +13,13 @@ public final class InMemoryClusterTransport: ClusterTransport {
         var isShutDown = false
     }
 
-    public let localNode: NodeID
+    public let localNode: ClusterNodeID
     public let inbound: AsyncStream<InboundClusterMessage>
     private let continuation: AsyncStream<InboundClusterMessage>.Continuation
     private let network: InMemoryClusterNetwork
     private let state = Mutex(State())
 
-    init(localNode: NodeID, network: InMemoryClusterNetwork, inboundCapacity: Int) {
+    init(localNode: ClusterNodeID, network: InMemoryClusterNetwork, inboundCapacity: Int) {
         self.localNode = localNode
         self.network = network
         (inbound, continuation) = AsyncStream.makeStream(
@@ -28,12 +28,16 @@ public final class InMemoryClusterTransport: ClusterTransport {
         )
     }
 
-    public func send(to peer: NodeID, _ message: ClusterMessage) {
+    public func send(to peer: ClusterNodeID, _ message: ClusterMessage) {
         guard !state.withLock({ $0.isShutDown }) else { return }
         network.deliver(from: localNode, to: peer, message)
     }
 
-    public func request(to peer: NodeID, _ message: ClusterMessage, timeout: Duration) async throws -> ClusterMessage {
+    public func request(
+        to peer: ClusterNodeID,
+        _ message: ClusterMessage,
+        timeout: Duration
+    ) async throws -> ClusterMessage {
         let id = state.withLock { state in
             defer { state.nextCorrelationID += 1 }
             return state.nextCorrelationID
@@ -41,7 +45,7 @@ public final class InMemoryClusterTransport: ClusterTransport {
         var outgoing = message
         outgoing.correlationID = id
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ClusterMessage, any Error>) in
+            try await withCheckedThrowingContinuation { (continuation: ResponseContinuation) in
                 let registered = state.withLock { state in
                     guard !state.isShutDown else { return false }
                     state.pending[id] = continuation
@@ -66,9 +70,9 @@ public final class InMemoryClusterTransport: ClusterTransport {
         }
     }
 
-    public func updatePeer(_ peer: NodeID, address: PeerAddress) async {}
+    public func updatePeer(_ peer: ClusterNodeID, address: PeerAddress) async {}
 
-    public func removePeer(_ peer: NodeID) async {}
+    public func removePeer(_ peer: ClusterNodeID) async {}
 
     public func shutdown() async {
         finish()
@@ -85,7 +89,7 @@ public final class InMemoryClusterTransport: ClusterTransport {
         continuation.finish()
     }
 
-    func receive(from peer: NodeID, _ message: ClusterMessage) {
+    func receive(from peer: ClusterNodeID, _ message: ClusterMessage) {
         if message.kind == .forwardResponse, message.correlationID != 0,
            complete(message.correlationID, with: .success(message)) {
             return

@@ -23,13 +23,13 @@ final class PeerLink {
         case backingOff(id: UInt64, attempt: Int, timer: Scheduled<Void>)
     }
 
-    let peer: NodeID
+    let peer: ClusterNodeID
     var address: PeerAddress?
     var queue: OutboundQueue<Entry>
     var state = State.idle
     var statistics = PeerLinkStatistics()
 
-    init(peer: NodeID, address: PeerAddress?, maximumCount: Int, maximumBytes: Int) {
+    init(peer: ClusterNodeID, address: PeerAddress?, maximumCount: Int, maximumBytes: Int) {
         self.peer = peer
         self.address = address
         self.queue = OutboundQueue(maximumCount: maximumCount, maximumBytes: maximumBytes)

@@ -22,7 +22,7 @@ import Synchronization
 /// Thread safety: all mutable state lives in a `TLSClusterTransportCore` owned by one event loop of the group;
 /// every channel of this transport runs on that loop. Public methods hop onto it.
 public final class TLSClusterTransport: ClusterTransport {
-    public let localNode: NodeID
+    public let localNode: ClusterNodeID
     public let inbound: AsyncStream<InboundClusterMessage>
     /// Where this transport listens (with the port actually bound when the configuration asked for port 0).
     public let localAddress: PeerAddress
@@ -34,7 +34,7 @@ public final class TLSClusterTransport: ClusterTransport {
     private let outbox = TransportOutbox()
 
     private init(
-        localNode: NodeID,
+        localNode: ClusterNodeID,
         inbound: AsyncStream<InboundClusterMessage>,
         localAddress: PeerAddress,
         loop: any EventLoop,
@@ -119,7 +119,7 @@ public final class TLSClusterTransport: ClusterTransport {
         )
     }
 
-    public func send(to peer: NodeID, _ message: ClusterMessage) {
+    public func send(to peer: ClusterNodeID, _ message: ClusterMessage) {
         post(.message(message, to: peer))
     }
 
@@ -131,13 +131,17 @@ public final class TLSClusterTransport: ClusterTransport {
         loop.execute { core.value.process(outbox.take()) }
     }
 
-    public func request(to peer: NodeID, _ message: ClusterMessage, timeout: Duration) async throws -> ClusterMessage {
+    public func request(
+        to peer: ClusterNodeID,
+        _ message: ClusterMessage,
+        timeout: Duration
+    ) async throws -> ClusterMessage {
         let id = nextCorrelationID.add(1, ordering: .relaxed).newValue
         let outgoing = ClusterMessage(kind: message.kind, correlationID: id, payload: message.payload)
         let core = core
         let loop = loop
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ClusterMessage, any Error>) in
+            try await withCheckedThrowingContinuation { (continuation: ResponseContinuation) in
                 if Task.isCancelled {
                     continuation.resume(throwing: CancellationError())
                     return
@@ -149,12 +153,12 @@ public final class TLSClusterTransport: ClusterTransport {
         }
     }
 
-    public func updatePeer(_ peer: NodeID, address: PeerAddress) async {
+    public func updatePeer(_ peer: ClusterNodeID, address: PeerAddress) async {
         let core = core
         try? await loop.submit { core.value.updatePeer(peer, address: address) }.get()
     }
 
-    public func removePeer(_ peer: NodeID) async {
+    public func removePeer(_ peer: ClusterNodeID) async {
         let core = core
         try? await loop.submit { core.value.removePeer(peer) }.get()
     }
@@ -170,7 +174,7 @@ public final class TLSClusterTransport: ClusterTransport {
     }
 
     /// Counters for the link to `peer`, or `nil` for an unknown peer.
-    public func statistics(for peer: NodeID) async -> PeerLinkStatistics? {
+    public func statistics(for peer: ClusterNodeID) async -> PeerLinkStatistics? {
         let core = core
         return try? await loop.submit { core.value.statistics(for: peer) }.get()
     }

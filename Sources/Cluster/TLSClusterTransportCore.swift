@@ -14,7 +14,7 @@ final class TLSClusterTransportCore {
         var timer: Scheduled<Void>
     }
 
-    let localNode: NodeID
+    let localNode: ClusterNodeID
     let loop: any EventLoop
     private let configuration: TLSClusterTransportConfiguration
     private let codec: ClusterFrameCodec
@@ -22,7 +22,7 @@ final class TLSClusterTransportCore {
     private let logger: Logger
     private var serverContext: NIOSSLContext
     private var clientContext: NIOSSLContext
-    private var links: [NodeID: PeerLink] = [:]
+    private var links: [ClusterNodeID: PeerLink] = [:]
     private var accepted: [UInt64: ClusterConnectionHandler] = [:]
     private var pending: [UInt64: PendingRequest] = [:]
     private var nextID: UInt64 = 1
@@ -33,7 +33,7 @@ final class TLSClusterTransportCore {
     var serverChannel: Channel?
 
     init(
-        localNode: NodeID,
+        localNode: ClusterNodeID,
         loop: any EventLoop,
         configuration: TLSClusterTransportConfiguration,
         serverContext: NIOSSLContext,
@@ -92,7 +92,7 @@ final class TLSClusterTransportCore {
     /// Takes a batch of sends and requests, in the order callers made them, and writes them with one flush per
     /// peer (rather than one TLS record and syscall per message).
     func process(_ batch: [OutboxItem]) {
-        var touched: [NodeID: PeerLink] = [:]
+        var touched: [ClusterNodeID: PeerLink] = [:]
         for item in batch {
             switch item {
             case .message(let message, let peer):
@@ -107,7 +107,7 @@ final class TLSClusterTransportCore {
 
     /// Queues `message` for `peer`, dialing if idle. Returns the link when the message was queued.
     @discardableResult
-    func enqueue(_ message: ClusterMessage, to peer: NodeID, drainNow: Bool = true) -> PeerLink? {
+    func enqueue(_ message: ClusterMessage, to peer: ClusterNodeID, drainNow: Bool = true) -> PeerLink? {
         guard !isShutDown else { return nil }
         guard let link = links[peer], link.address != nil else {
             logger.debug("dropping message for peer with no address", metadata: [
@@ -214,7 +214,7 @@ final class TLSClusterTransportCore {
             }
     }
 
-    private func connectCompleted(peer: NodeID, id: UInt64, result: Result<Channel, any Error>) {
+    private func connectCompleted(peer: ClusterNodeID, id: UInt64, result: Result<Channel, any Error>) {
         let link = links[peer]
         guard let link, case .connecting(id, let attempt, _) = link.state else {
             if case .success(let channel) = result { channel.close(promise: nil) }
@@ -246,12 +246,12 @@ final class TLSClusterTransportCore {
         link.state = .backingOff(id: id, attempt: attempt, timer: timer)
     }
 
-    private func reconnectTimerFired(peer: NodeID, id: UInt64) {
+    private func reconnectTimerFired(peer: ClusterNodeID, id: UInt64) {
         guard let link = links[peer], case .backingOff(id, let attempt, _) = link.state else { return }
         dial(link, attempt: attempt)
     }
 
-    func connectionEstablished(_ handler: ClusterConnectionHandler, peer: NodeID) {
+    func connectionEstablished(_ handler: ClusterConnectionHandler, peer: ClusterNodeID) {
         switch handler.role {
         case .accepted:
             logger.info("accepted cluster connection", metadata: ["peer": "\(peer)"])
@@ -313,7 +313,7 @@ final class TLSClusterTransportCore {
 
     // MARK: receiving
 
-    func receive(from peer: NodeID, _ message: ClusterMessage) {
+    func receive(from peer: ClusterNodeID, _ message: ClusterMessage) {
         if message.kind == .forwardResponse {
             if !completeRequest(message.correlationID, with: .success(message)) {
                 logger.debug("dropping unmatched forward response", metadata: ["peer": "\(peer)"])
@@ -329,7 +329,7 @@ final class TLSClusterTransportCore {
 
     func startRequest(
         _ message: ClusterMessage,
-        to peer: NodeID,
+        to peer: ClusterNodeID,
         timeout: Duration,
         continuation: CheckedContinuation<ClusterMessage, any Error>
     ) {
@@ -360,7 +360,7 @@ final class TLSClusterTransportCore {
 
     // MARK: peers
 
-    func updatePeer(_ peer: NodeID, address: PeerAddress) {
+    func updatePeer(_ peer: ClusterNodeID, address: PeerAddress) {
         guard !isShutDown else { return }
         guard let link = links[peer] else {
             links[peer] = PeerLink(
@@ -377,7 +377,7 @@ final class TLSClusterTransportCore {
         if !link.queue.isEmpty { dial(link, attempt: 0) }
     }
 
-    func removePeer(_ peer: NodeID) {
+    func removePeer(_ peer: ClusterNodeID) {
         guard let link = links.removeValue(forKey: peer) else { return }
         reset(link)
         dropQueue(of: link, with: .unknownPeer(peer))
@@ -392,7 +392,7 @@ final class TLSClusterTransportCore {
         }
     }
 
-    func statistics(for peer: NodeID) -> PeerLinkStatistics? {
+    func statistics(for peer: ClusterNodeID) -> PeerLinkStatistics? {
         links[peer]?.snapshot
     }
 

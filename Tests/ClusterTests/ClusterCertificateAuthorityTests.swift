@@ -79,11 +79,11 @@ import Testing
     }
 
     @Test func nodeIDsAreDNSLabels() {
-        #expect(NodeID("node-1") != nil)
-        #expect(NodeID("") == nil)
-        #expect(NodeID("-a") == nil)
-        #expect(NodeID("Node") == nil)
-        #expect(NodeID("a.b") == nil)
-        #expect(NodeID(String(repeating: "a", count: 64)) == nil)
+        #expect(ClusterNodeID("node-1") != nil)
+        #expect(ClusterNodeID("") == nil)
+        #expect(ClusterNodeID("-a") == nil)
+        #expect(ClusterNodeID("Node") == nil)
+        #expect(ClusterNodeID("a.b") == nil)
+        #expect(ClusterNodeID(String(repeating: "a", count: 64)) == nil)
     }
 }

@@ -23,7 +23,8 @@ import Testing
     }
 
     @Test func wireLayoutIsLengthTypeCorrelationPayload() throws {
-        let encoded = try codec.encode(.message(ClusterMessage(kind: .forwardRequest, correlationID: 258, payload: [9])))
+        let message = ClusterMessage(kind: .forwardRequest, correlationID: 258, payload: [9])
+        let encoded = try codec.encode(.message(message))
         #expect(encoded == [0, 0, 0, 10, 2, 0, 0, 0, 0, 0, 0, 1, 2, 9])
     }
 

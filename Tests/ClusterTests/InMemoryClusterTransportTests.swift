@@ -30,7 +30,8 @@ import Testing
         network.partition([node("a")], from: [node("b")])
         await #expect(throws: ClusterTransportError.timedOut) {
             try await a.request(
-                to: node("b"), ClusterMessage(kind: .forwardRequest, payload: bytes("lost")), timeout: .milliseconds(50))
+                to: node("b"), ClusterMessage(kind: .forwardRequest, payload: bytes("lost")),
+                timeout: .milliseconds(50))
         }
         network.heal()
         let again = try await a.request(

@@ -57,7 +57,8 @@ import Testing
         for sender in transports {
             for receiver in transports where receiver !== sender {
                 for i in 0..<20 {
-                    sender.send(to: receiver.localNode, ClusterMessage(kind: .raft, payload: bytes("\(sender.localNode)-\(i)")))
+                    let payload = bytes("\(sender.localNode)-\(i)")
+                    sender.send(to: receiver.localNode, ClusterMessage(kind: .raft, payload: payload))
                 }
             }
         }
@@ -296,7 +297,7 @@ import Testing
 extension TLSClusterTransport {
     /// Polls the link statistics until `predicate` holds (at most 10 s).
     func waitForStatistics(
-        of peer: NodeID,
+        of peer: ClusterNodeID,
         _ predicate: @Sendable (PeerLinkStatistics) -> Bool
     ) async -> Bool {
         let deadline = ContinuousClock.now + .seconds(10)

@@ -2,10 +2,10 @@ import Foundation
 import Testing
 @testable import Cluster
 
-func node(_ name: String) -> NodeID {
-    guard let id = NodeID(name) else {
+func node(_ name: String) -> ClusterNodeID {
+    guard let id = ClusterNodeID(name) else {
         Issue.record("bad node id \(name)")
-        return NodeID("invalid")!
+        return ClusterNodeID("invalid")!
     }
     return id
 }
@@ -49,7 +49,7 @@ actor InboundCollector {
         messages.append(message)
     }
 
-    func payloads(from peer: NodeID) -> [String] {
+    func payloads(from peer: ClusterNodeID) -> [String] {
         messages.filter { $0.from == peer }.map { text($0.message) }
     }
 

@@ -1,9 +1,10 @@
 /// The name of a cluster node as the transport sees it.
 ///
 /// A node id is a lowercase DNS label (`[a-z0-9]`, then up to 62 of `[a-z0-9-]`), so it can be written into a
-/// certificate as a DNS subject alternative name and compared byte for byte. Construction validates; a `NodeID`
-/// value is always well formed.
-public struct NodeID: Hashable, Sendable, Comparable, CustomStringConvertible {
+/// certificate as a DNS subject alternative name and compared byte for byte. Construction validates; a value is
+/// always well formed. Distinct from Raft's numeric `NodeID`: the runtime maps one to the other from the cluster
+/// configuration (Vault's `node_id` is a string too).
+public struct ClusterNodeID: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The validated id.
     public let rawValue: String
 
@@ -15,7 +16,7 @@ public struct NodeID: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     public var description: String { rawValue }
 
-    public static func < (lhs: NodeID, rhs: NodeID) -> Bool { lhs.rawValue < rhs.rawValue }
+    public static func < (lhs: ClusterNodeID, rhs: ClusterNodeID) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// The URI subject alternative name the cluster CA writes into this node's certificate.
     public var certificateURI: String { "coffer-node://\(rawValue)" }
