@@ -9,7 +9,8 @@ public struct ClusterMessage: Hashable, Sendable {
         case raft = 1
         /// A client request a standby forwards to the active node; answered by a `forwardResponse`.
         case forwardRequest = 2
-        /// The answer to a `forwardRequest`, carrying the request's correlation id.
+        /// The answer to a request (`forwardRequest`, an acknowledged `snapshotChunk`, ...), carrying the request's
+        /// correlation id.
         case forwardResponse = 3
         /// One chunk of a streamed snapshot install.
         case snapshotChunk = 4

@@ -4,7 +4,7 @@
 /// - `send` never waits on the network or on a slow peer: it enqueues into a per-peer bounded queue and returns.
 ///   When a peer's queue is full the **oldest** queued message is dropped (see `OutboundQueue`): Raft tolerates
 ///   loss, and the newest messages (current term, latest commit index) are the ones worth delivering to a peer
-///   that comes back. A dropped `forwardRequest` fails its `request` call at once with `.dropped`.
+///   that comes back. A dropped request fails its `request` call at once with `.dropped`.
 /// - Messages to one peer that are delivered arrive in the order they were sent (per-peer FIFO); there is no
 ///   ordering between peers and no delivery guarantee.
 /// - Messages on `inbound` carry the authenticated sender id.
@@ -21,9 +21,13 @@ public protocol ClusterTransport: Sendable {
     /// than the frame limit, are dropped and logged.
     func send(to peer: ClusterNodeID, _ message: ClusterMessage)
 
-    /// Sends `message` as a request with a fresh correlation id and waits for the peer's response.
+    /// Sends `message` (of any kind but `forwardResponse`) as a request with a fresh correlation id and waits for
+    /// the peer's response.
     ///
-    /// The peer answers with `send(to:_:)` of `request.response(payload:)`.
+    /// The peer answers with `send(to:_:)` of `request.response(payload:)`. Correlation ids on non-response
+    /// messages are the transport's to assign; `send` callers leave them 0. Snapshot install uses this too: each
+    /// `snapshotChunk` is a request the receiver acknowledges, so the sender is paced by the receiver and a chunk
+    /// lost to overflow or a broken connection surfaces as an error to retry, never as a silent gap.
     /// - Throws: `ClusterTransportError.timedOut` after `timeout`, `.dropped` if the request was evicted from the
     ///   outbound queue, `.shutDown` if the transport stops, `CancellationError` if the task is cancelled.
     func request(to peer: ClusterNodeID, _ message: ClusterMessage, timeout: Duration) async throws -> ClusterMessage

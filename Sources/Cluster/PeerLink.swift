@@ -9,6 +9,9 @@ final class PeerLink {
         var frame: ByteBuffer
         var kind: ClusterMessage.Kind
         var correlationID: UInt64
+
+        /// Whether a local `request` may be waiting on this frame (responses carry the peer's ids, not ours).
+        var isRequest: Bool { correlationID != 0 && kind != .forwardResponse }
     }
 
     /// At most one outbound connection exists per peer; `id`s tell the current one from stale callbacks.

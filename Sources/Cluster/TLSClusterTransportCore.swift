@@ -134,7 +134,7 @@ final class TLSClusterTransportCore {
             logger.debug("outbound queue full, dropped oldest", metadata: [
                 "peer": "\(peer)", "dropped": "\(dropped.count)",
             ])
-            for entry in dropped where entry.kind == .forwardRequest {
+            for entry in dropped where entry.isRequest {
                 completeRequest(entry.correlationID, with: .failure(ClusterTransportError.dropped))
             }
         }
@@ -355,7 +355,7 @@ final class TLSClusterTransportCore {
     }
 
     private func failRequest(for message: ClusterMessage, with error: ClusterTransportError) {
-        if message.kind == .forwardRequest { completeRequest(message.correlationID, with: .failure(error)) }
+        if message.kind != .forwardResponse { completeRequest(message.correlationID, with: .failure(error)) }
     }
 
     // MARK: peers
@@ -386,7 +386,7 @@ final class TLSClusterTransportCore {
     private func dropQueue(of link: PeerLink, with error: ClusterTransportError) {
         for entry in link.queue.removeAll() {
             link.statistics.messagesDropped += 1
-            if entry.kind == .forwardRequest {
+            if entry.isRequest {
                 completeRequest(entry.correlationID, with: .failure(error))
             }
         }

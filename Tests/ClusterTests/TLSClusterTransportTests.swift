@@ -292,6 +292,42 @@ import Testing
         await a.shutdown()
         await b.shutdown()
     }
+
+    /// A snapshot far larger than the outbound queue arrives whole and in order when each chunk is an acknowledged
+    /// request: the sender is paced by the receiver instead of overflowing.
+    @Test func snapshotStreamedAsAcknowledgedChunksArrivesWhole() async throws {
+        let pki = try TestPKI()
+        var tinyQueue = Self.fastReconnect
+        tinyQueue.maximumQueuedMessagesPerPeer = 4
+        tinyQueue.maximumQueuedBytesPerPeer = 128 * 1024
+        let a = try await start(try pki.credentials("node-1"), tinyQueue)
+        let b = try await start(try pki.credentials("node-2"))
+        await introduce([a, b])
+        let installer = Task {
+            var installed: [UInt8] = []
+            for await inbound in b.inbound where inbound.message.kind == .snapshotChunk {
+                if inbound.message.payload.isEmpty { break }  // end of snapshot
+                installed += inbound.message.payload
+                b.send(to: inbound.from, inbound.message.response(payload: bytes("ack")))
+            }
+            return installed
+        }
+        var generator = SplitMix64(seed: testSeed("snapshotStreamedAsAcknowledgedChunksArrivesWhole"))
+        let snapshot = (0..<(4 * 1024 * 1024)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        let chunkSize = 64 * 1024
+        for offset in stride(from: 0, to: snapshot.count, by: chunkSize) {
+            let chunk = Array(snapshot[offset..<min(snapshot.count, offset + chunkSize)])
+            let ack = try await a.request(
+                to: b.localNode, ClusterMessage(kind: .snapshotChunk, payload: chunk), timeout: .seconds(10))
+            #expect(text(ack) == "ack")
+        }
+        a.send(to: b.localNode, ClusterMessage(kind: .snapshotChunk, payload: []))
+        let installed = await installer.value
+        #expect(installed == snapshot)
+        #expect(await a.statistics(for: b.localNode)?.messagesDropped == 0)
+        await a.shutdown()
+        await b.shutdown()
+    }
 }
 
 extension TLSClusterTransport {
