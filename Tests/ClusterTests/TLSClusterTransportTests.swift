@@ -328,6 +328,53 @@ import Testing
         await a.shutdown()
         await b.shutdown()
     }
+
+    @Test func requestEvictedFromAFullQueueFailsFastAndCancellationIsHonoured() async throws {
+        let pki = try TestPKI()
+        let gone = try await start(try pki.credentials("node-2"))
+        let deadAddress = gone.localAddress
+        await gone.shutdown()
+        var oneSlot = Self.fastReconnect
+        oneSlot.maximumQueuedMessagesPerPeer = 1
+        let a = try await start(try pki.credentials("node-1"), oneSlot)
+        await a.updatePeer(node("node-2"), address: deadAddress)
+        let pending = Task {
+            try await a.request(
+                to: node("node-2"), ClusterMessage(kind: .forwardRequest, payload: bytes("q")), timeout: .seconds(30))
+        }
+        #expect(await a.waitForStatistics(of: node("node-2")) { $0.queuedMessages == 1 })
+        a.send(to: node("node-2"), ClusterMessage(kind: .raft, payload: bytes("newer")))
+        await #expect(throws: ClusterTransportError.dropped) { try await pending.value }
+
+        let cancelled = Task {
+            try await a.request(
+                to: node("node-2"), ClusterMessage(kind: .forwardRequest, payload: bytes("c")), timeout: .seconds(30))
+        }
+        #expect(await a.waitForStatistics(of: node("node-2")) { $0.messagesDropped == 1 && $0.queuedMessages == 1 })
+        cancelled.cancel()
+        await #expect(throws: CancellationError.self) { try await cancelled.value }
+        await a.shutdown()
+    }
+
+    @Test func slowInboundConsumerKeepsTheNewestMessagesWithinItsBuffer() async throws {
+        let pki = try TestPKI()
+        var small = Self.fastReconnect
+        small.inboundBufferCapacity = 10
+        let a = try await start(try pki.credentials("node-1"))
+        let b = try await start(try pki.credentials("node-2"), small)
+        await introduce([a, b])
+        for i in 0..<100 { a.send(to: b.localNode, ClusterMessage(kind: .raft, payload: bytes("\(i)"))) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while await b.inboundDroppedCount() < 90, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(await b.inboundDroppedCount() == 90)
+        await b.shutdown()
+        var buffered: [String] = []
+        for await inbound in b.inbound { buffered.append(text(inbound.message)) }
+        #expect(buffered == (90..<100).map { "\($0)" })
+        await a.shutdown()
+    }
 }
 
 extension TLSClusterTransport {
