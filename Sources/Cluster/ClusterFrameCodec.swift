@@ -16,6 +16,7 @@ public struct ClusterFrameCodec: Sendable {
     /// The largest accepted value of the length prefix (header + payload).
     public let maximumFrameSize: Int
 
+    /// - Parameter maximumFrameSize: the limit; raised to at least 72 bytes so a `hello` always fits.
     public init(maximumFrameSize: Int = ClusterFrameCodec.defaultMaximumFrameSize) {
         self.maximumFrameSize = max(maximumFrameSize, Self.headerSize + 63)
     }
