@@ -97,9 +97,8 @@ final class ClusterConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         handshakeTimer?.cancel()
-        let wasEstablished = peer != nil
         state = .closed
-        core?.connectionClosed(self, wasEstablished: wasEstablished)
+        core?.connectionClosed(self)
         context.fireChannelInactive()
     }
 

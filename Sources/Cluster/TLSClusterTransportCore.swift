@@ -268,7 +268,9 @@ final class TLSClusterTransportCore {
         }
     }
 
-    func connectionClosed(_ handler: ClusterConnectionHandler, wasEstablished: Bool) {
+    /// Decides what a closed connection means from the link's own state: a connection that never finished its
+    /// handshake counts as a failed attempt (longer backoff); a lost established one reconnects from attempt 0.
+    func connectionClosed(_ handler: ClusterConnectionHandler) {
         switch handler.role {
         case .accepted:
             accepted[handler.connectionID] = nil
