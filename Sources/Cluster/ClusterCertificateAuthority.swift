@@ -16,6 +16,8 @@ public struct ClusterCertificateAuthority: Sendable {
     public let certificate: Certificate
     /// The CA certificate, DER. Public: every node trusts it.
     public let certificateDER: [UInt8]
+    /// The CA certificate, PEM.
+    public let certificatePEM: String
     private let privateKey: P256.Signing.PrivateKey
 
     /// Generates a new CA valid from `now` (minus five minutes of clock-skew allowance) for `validity` seconds.
@@ -59,6 +61,7 @@ public struct ClusterCertificateAuthority: Sendable {
         self.privateKey = privateKey
         do {
             self.certificateDER = try Self.derBytes(of: certificate)
+            self.certificatePEM = try certificate.serializeAsPEM().pemString
         } catch {
             throw .malformedCertificate
         }
@@ -107,9 +110,6 @@ public struct ClusterCertificateAuthority: Sendable {
         guard case .isCertificateAuthority = constraints else { throw .notACertificateAuthority }
         try self.init(certificate: certificate, privateKey: key)
     }
-
-    /// The CA certificate, PEM.
-    public var certificatePEM: String { (try? certificate.serializeAsPEM().pemString) ?? "" }
 
     /// The CA private key, PKCS#8 DER. Secret: store it only behind the barrier.
     public var privateKeyDER: [UInt8] { Array(privateKey.derRepresentation) }

@@ -108,9 +108,12 @@ public struct ClusterNodeCredentials: Sendable, Hashable {
     }
 }
 
-extension ClusterNodeCredentials: CustomStringConvertible {
+extension ClusterNodeCredentials: CustomStringConvertible, CustomDebugStringConvertible {
     /// Names the node and the number of roots; never prints key material.
     public var description: String {
         "ClusterNodeCredentials(node: \(nodeID), trustedRoots: \(trustedRootsDER.count))"
     }
+
+    /// Same as `description`: key material stays out of `debugPrint` and `String(reflecting:)` too.
+    public var debugDescription: String { description }
 }

@@ -10,6 +10,7 @@ import Testing
         #expect(credentials.trustedRootsDER == [pki.authority.certificateDER])
         #expect(credentials.acceptsPeerCertificate(try pki.credentials("node-2").certificateDER))
         #expect(!credentials.description.contains("PRIVATE"))
+        #expect(String(reflecting: credentials) == credentials.description)
     }
 
     @Test func certificateFromAnotherCAIsNotAccepted() throws {
