@@ -109,6 +109,9 @@ public final class ListMethodRewriter: ChannelInboundHandler {
                         continue
                     }
                 }
+                // Drop the state's reference to `pending` so appending to it does not copy it; every path below
+                // sets the next state.
+                state = .passThrough
                 var work: ByteBuffer
                 if pending.readableBytes == 0 {
                     work = input
