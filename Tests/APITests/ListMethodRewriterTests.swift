@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOEmbedded
 import NIOPosix
+import ServiceLifecycle
 import Testing
 
 @testable import API
@@ -211,6 +212,7 @@ struct ListMethodRewriterTests {
     /// connection as `GET ...list=true`.
     @Test(.timeLimit(.minutes(1))) func serverAcceptsListOverTheWire() async throws {
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let logger = Logger(label: "coffer.test.listverb")
         let app = Application(
             responder: EchoResponder(),
             server: VaultHTTPServer.http1(),
@@ -219,10 +221,11 @@ struct ListMethodRewriterTests {
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()
             },
-            logger: Logger(label: "coffer.test.listverb")
+            logger: logger
         )
+        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
+            group.addTask { try await services.run() }
             var iterator = ports.makeAsyncIterator()
             let port = await iterator.next() ?? 0
             #expect(port > 0)
@@ -240,7 +243,8 @@ struct ListMethodRewriterTests {
             if let first, let second {
                 #expect(first.lowerBound < second.lowerBound)
             }
-            group.cancelAll()
+            await services.triggerGracefulShutdown()
+            try await group.waitForAll()
         }
     }
 
