@@ -205,6 +205,46 @@ struct ListMethodRewriterTests {
         }
     }
 
+    /// Random keep-alive conversations of well-formed requests (bodies that themselves look like `LIST` request
+    /// lines included), split into random reads: every `LIST` head and only those are rewritten.
+    @Test func randomConversationsMatchTheModel() throws {
+        let seed = ProcessInfo.processInfo.environment["COFFER_SEED"].flatMap(UInt64.init)
+            ?? UInt64.random(in: 0...UInt64.max)
+        print("ListMethodRewriterTests.randomConversations COFFER_SEED=\(seed)")
+        var random = SplitMix64(seed: seed)
+        let bodyPieces = ["LIST /x HTTP/1.1\r\n\r\n", "{}", "\r\n", "\n\n", "a"]
+        for round in 0..<200 {
+            var input = ""
+            var expected = ""
+            for index in 0..<(1 + Int(random.next() % 5)) {
+                let method = ["LIST", "GET", "POST", "PUT"][Int(random.next() % 4)]
+                let path = "/v1/p\(index)"
+                let query = random.next() % 2 == 0 ? "" : "?q=\(index)"
+                var body = ""
+                for _ in 0..<Int(random.next() % 4) {
+                    body += bodyPieces[Int(random.next() % UInt64(bodyPieces.count))]
+                }
+                let headers = "Host: x\r\n" + (body.isEmpty ? "" : "Content-Length: \(body.utf8.count)\r\n") + "\r\n"
+                input += "\(method) \(path)\(query) HTTP/1.1\r\n" + headers + body
+                if method == "LIST" {
+                    expected += "GET \(path)\(query)\(query.isEmpty ? "?" : "&")list=true HTTP/1.1\r\n" + headers + body
+                } else {
+                    expected += "\(method) \(path)\(query) HTTP/1.1\r\n" + headers + body
+                }
+            }
+            let bytes = Array(input.utf8)
+            var chunks: [[UInt8]] = []
+            var offset = 0
+            while offset < bytes.count {
+                let length = 1 + Int(random.next() % 24)
+                chunks.append(Array(bytes[offset..<min(bytes.count, offset + length)]))
+                offset += length
+            }
+            let output = try Self.rewrite(chunks)
+            #expect(String(decoding: output, as: UTF8.self) == expected, "seed \(seed) round \(round)")
+        }
+    }
+
     // MARK: end to end
 
     /// A real Hummingbird server on a loopback port, built with
