@@ -308,7 +308,7 @@ struct ListMethodRewriterTests {
 }
 
 /// Answers every request with its method and URI, e.g. `GET /v1/x?list=true`.
-struct EchoResponder: HTTPResponder {
+private struct EchoResponder: HTTPResponder {
     typealias Context = BasicRequestContext
 
     func respond(to request: Request, context: Context) async throws -> Response {
@@ -320,7 +320,7 @@ struct EchoResponder: HTTPResponder {
 }
 
 /// A small deterministic generator so a failing random round can be replayed from its seed.
-struct SplitMix64: RandomNumberGenerator {
+private struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
     init(seed: UInt64) {
