@@ -209,7 +209,10 @@ public final class RaftLogStore: Sendable {
         }
         if first.index > snapshotIndex + 1,
            try transaction.get(Self.entryKey(first.index - 1), in: entryDatabase) == nil {
-            throw RaftLogStoreError.nonContiguousEntries(expected: snapshotIndex + 1, found: first.index)
+            // Error path only: find where the stored log really ends, to say what was expected.
+            let stored = try readEntries(transaction, from: snapshotIndex + 1, through: first.index - 1)
+            throw RaftLogStoreError.nonContiguousEntries(
+                expected: (stored.last?.index ?? snapshotIndex) + 1, found: first.index)
         }
         let stale = try transaction.withCursor(on: entryDatabase) { cursor throws in
             var keys: [[UInt8]] = []

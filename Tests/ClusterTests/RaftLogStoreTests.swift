@@ -110,7 +110,7 @@ private func command(_ text: String) -> [UInt8] { Array(text.utf8) }
     try store.initialize(.bootstrap(voters: [1]))
     try store.persist(Ready(entries: (1...3).map { Entry(index: $0, term: 1, payload: .empty) }))
     let gap = Ready(hardState: HardState(term: 9), entries: [Entry(index: 5, term: 1, payload: .empty)])
-    #expect(throws: RaftLogStoreError.nonContiguousEntries(expected: 1, found: 5)) { try store.persist(gap) }
+    #expect(throws: RaftLogStoreError.nonContiguousEntries(expected: 4, found: 5)) { try store.persist(gap) }
     let skip = Ready(entries: [4, 6].map { Entry(index: $0, term: 1, payload: .empty) })
     #expect(throws: RaftLogStoreError.nonContiguousEntries(expected: 5, found: 6)) { try store.persist(skip) }
     let state = try #require(try store.load())
