@@ -145,6 +145,7 @@ private func command(_ text: String) -> [UInt8] { Array(text.utf8) }
     #expect(state.snapshot.data == command("state through 5"))
     #expect(state.entries.map(\.index) == [6, 7, 8])
     #expect(state.entries == before.log.entries)
+    #expect(try store.entries(from: 0, through: .max).map(\.index) == [6, 7, 8])  // 1...5 are gone from disk
     let after = RaftNode(config: RaftConfig(id: 1), state: state)
     #expect(after.log.snapshotIndex == 5)
     #expect(after.log.lastIndex == before.log.lastIndex)
@@ -166,6 +167,7 @@ private func command(_ text: String) -> [UInt8] { Array(text.utf8) }
     let state = try #require(try store.load())
     #expect(state.snapshot == snapshot)
     #expect(state.entries.isEmpty)  // entries 6...8 came from a log that did not match at index 5
+    #expect(try store.entries(from: 0, through: .max).isEmpty)
     #expect(state.hardState.commit == 5)
     let node = RaftNode(config: RaftConfig(id: 2), state: state)
     #expect(node.log.lastIndex == 5)
@@ -377,6 +379,8 @@ private struct Xorshift: RandomNumberGenerator {
         #expect(loaded.hardState == model.hardState, "seed \(seed) step \(step)")
         #expect(loaded.snapshot == model.snapshot, "seed \(seed) step \(step)")
         #expect(loaded.entries == model.entries, "seed \(seed) step \(step)")
+        // Nothing the snapshot covers is left behind on disk.
+        #expect(try reopened.entries(from: 0, through: .max) == model.entries, "seed \(seed) step \(step)")
         if loaded.entries != model.entries { return }
     }
 }
