@@ -23,6 +23,8 @@ public enum RaftLogStoreError: Error, Equatable, Sendable {
     /// The caller asked to append entries that would leave a hole or are not consecutive (a runtime bug;
     /// nothing was written).
     case nonContiguousEntries(expected: LogIndex, found: LogIndex)
+    /// `initialize(_:)` was called on a store that already holds state (nothing was written).
+    case alreadyInitialized
     /// LMDB itself failed (nothing from the failed call was written).
     case storage(LMDBError)
 }

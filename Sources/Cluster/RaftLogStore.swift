@@ -70,26 +70,22 @@ public final class RaftLogStore: Sendable {
     /// leave a hole after the stored log.
     public func persist(_ ready: Ready) throws(RaftLogStoreError) {
         guard ready.mustPersist else { return }
-        try write { transaction throws in
-            var snapshotIndex = try storedSnapshotMetadata(transaction)?.index
-            if let snapshot = ready.snapshot, snapshotIndex.map({ snapshot.index > $0 }) ?? true {
-                try store(snapshot, transaction)
-                try deleteEntries(transaction, while: { _ in true })
-                snapshotIndex = snapshot.index
-            }
-            try append(ready.entries, after: snapshotIndex ?? 0, transaction)
-            if let hardState = ready.hardState {
-                try transaction.put(Self.currentKey, Self.encode(hardState), in: hardStateDatabase)
-            }
-        }
+        try write { transaction throws in try persist(ready, transaction) }
     }
 
     /// Writes the state a brand-new node starts from (e.g. `PersistentState.bootstrap(voters:)`): its
-    /// snapshot metadata and data, entries and hard state, durably. Call once, before the first `persist`.
+    /// snapshot metadata and data, entries, hard state and applied index, atomically and durably.
+    ///
+    /// Throws `alreadyInitialized` (writing nothing) unless the store is empty: re-initialising a store
+    /// would forget a term and vote the node may already have acted on.
     public func initialize(_ state: PersistentState) throws(RaftLogStoreError) {
-        try persist(Ready(hardState: state.hardState, snapshot: state.snapshot, entries: state.entries))
-        if state.applied > state.snapshot.index {
-            try saveApplied(state.applied)
+        try write { transaction throws in
+            guard try isEmpty(transaction) else { throw RaftLogStoreError.alreadyInitialized }
+            let ready = Ready(hardState: state.hardState, snapshot: state.snapshot, entries: state.entries)
+            try persist(ready, transaction)
+            if state.applied > state.snapshot.index {
+                try transaction.put(Self.currentKey, Self.encodeApplied(state.applied), in: appliedDatabase)
+            }
         }
     }
 
@@ -121,11 +117,10 @@ public final class RaftLogStore: Sendable {
     /// A store with entries or a hard state but no snapshot starts from index 0 with no members.
     public func load() throws(RaftLogStoreError) -> PersistentState? {
         try read { transaction throws in
+            if try isEmpty(transaction) { return nil }
             let metadata = try storedSnapshotMetadata(transaction)
             let hardStateBytes = try transaction.get(Self.currentKey, in: hardStateDatabase)
             let appliedBytes = try transaction.get(Self.currentKey, in: appliedDatabase)
-            let entryCount = try transaction.count(in: entryDatabase)
-            if metadata == nil, hardStateBytes == nil, appliedBytes == nil, entryCount == 0 { return nil }
 
             let snapshotMetadata = metadata ?? SnapshotMetadata(index: 0, term: 0, configuration: Configuration())
             var data: [UInt8] = []
@@ -152,6 +147,25 @@ public final class RaftLogStore: Sendable {
     }
 
     // MARK: - Internals
+
+    private func persist(_ ready: Ready, _ transaction: WriteTransaction) throws {
+        var snapshotIndex = try storedSnapshotMetadata(transaction)?.index
+        if let snapshot = ready.snapshot, snapshotIndex.map({ snapshot.index > $0 }) ?? true {
+            try store(snapshot, transaction)
+            try deleteEntries(transaction, while: { _ in true })
+            snapshotIndex = snapshot.index
+        }
+        try append(ready.entries, after: snapshotIndex ?? 0, transaction)
+        if let hardState = ready.hardState {
+            try transaction.put(Self.currentKey, Self.encode(hardState), in: hardStateDatabase)
+        }
+    }
+
+    private func isEmpty(_ transaction: ReadTransaction) throws -> Bool {
+        try [entryDatabase, hardStateDatabase, snapshotDatabase, appliedDatabase].allSatisfy { database throws in
+            try transaction.count(in: database) == 0
+        }
+    }
 
     private func readEntries(_ transaction: ReadTransaction, from: LogIndex, through: LogIndex) throws -> [Entry] {
         guard from <= through else { return [] }

@@ -70,6 +70,7 @@ private func command(_ text: String) -> [UInt8] { Array(text.utf8) }
     #expect(before.status.commit == 4)  // the leader's no-op plus three commands
 
     let store = try RaftLogStore(path: directory.storePath)
+    #expect(throws: RaftLogStoreError.alreadyInitialized) { try store.initialize(.bootstrap(voters: [1])) }
     let state = try #require(try store.load())
     #expect(state.hardState == HardState(term: before.term, vote: 1, commit: 4))
     #expect(state.entries == before.log.entries)
