@@ -385,3 +385,23 @@ private struct Xorshift: RandomNumberGenerator {
         if loaded.entries != model.entries { return }
     }
 }
+
+@Test func aFlippedByteInTheStoredHardStateIsCaughtOnLoad() throws {
+    let directory = ScratchDirectory()
+    defer { directory.remove() }
+    do {
+        let store = try RaftLogStore(path: directory.storePath)
+        _ = try singleVoterNode(store: store, commands: [])
+    }
+    do {
+        let environment = try Environment(path: directory.storePath)
+        let database = try environment.openDatabase("raft.hardState")
+        try environment.write { transaction in
+            var record = try #require(try transaction.get(RaftLogStore.currentKey, in: database))
+            record[8] ^= 0x80  // inside the term
+            try transaction.put(RaftLogStore.currentKey, record, in: database)
+        }
+    }
+    let store = try RaftLogStore(path: directory.storePath)
+    #expect(throws: RaftLogStoreError.corruptRecord(.hardState)) { try store.load() }
+}
