@@ -134,6 +134,10 @@ public final class RaftLogStore: Sendable {
             let applied = try appliedBytes.map { bytes throws in try Self.decodeApplied(bytes) }
             let entries = snapshotMetadata.index < .max
                 ? try readEntries(transaction, from: snapshotMetadata.index + 1, through: .max) : []
+            // The log must resume right after the snapshot: RaftNode would silently drop a detached tail.
+            if let first = entries.first, first.index != snapshotMetadata.index + 1 {
+                throw RaftLogStoreError.missingEntry(index: snapshotMetadata.index + 1)
+            }
             return PersistentState(
                 hardState: hardState, snapshot: Snapshot(metadata: snapshotMetadata, data: data),
                 entries: entries, applied: applied)

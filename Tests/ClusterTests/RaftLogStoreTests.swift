@@ -405,3 +405,24 @@ private struct Xorshift: RandomNumberGenerator {
     let store = try RaftLogStore(path: directory.storePath)
     #expect(throws: RaftLogStoreError.corruptRecord(.hardState)) { try store.load() }
 }
+
+@Test func aHoleInTheStoredLogIsMissingEntryOnLoad() throws {
+    for missing: LogIndex in [1, 2] {
+        let directory = ScratchDirectory()
+        defer { directory.remove() }
+        do {
+            let store = try RaftLogStore(path: directory.storePath)
+            _ = try singleVoterNode(store: store, commands: [command("x"), command("y")])
+        }
+        do {
+            let environment = try Environment(path: directory.storePath)
+            let database = try environment.openDatabase("raft.entries")
+            let existed = try environment.write { transaction throws in
+                try transaction.delete(RaftLogStore.entryKey(missing), in: database)
+            }
+            #expect(existed)
+        }
+        let store = try RaftLogStore(path: directory.storePath)
+        #expect(throws: RaftLogStoreError.missingEntry(index: missing)) { try store.load() }
+    }
+}
