@@ -77,6 +77,9 @@ public enum ServerCommand {
         )
         let app = Application(
             responder: responder,
+            // Vault clients send the LIST method; swift-nio's parser refuses it, so it is
+            // rewritten to GET ?list=true before the decoder.
+            server: VaultHTTPServer.http1(),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { _ in
                 logger.info("listening", metadata: ["address": "\(listener.address)"])
