@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"], swiftSettings: swiftSettings),
         .testTarget(name: "PolicyTests", dependencies: ["TestSupport", "Policy", "HCL"], swiftSettings: swiftSettings),
         .testTarget(name: "HCLTests", dependencies: ["TestSupport", "HCL"], swiftSettings: swiftSettings),
-        .testTarget(name: "CoreTests", dependencies: ["Core", "Storage", "Barrier"], swiftSettings: swiftSettings),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "Storage", "Barrier", "Engines"], swiftSettings: swiftSettings),
         .testTarget(name: "EnginesTests", dependencies: ["Engines", "Core", "Storage"], swiftSettings: swiftSettings),
         .testTarget(name: "AppRoleTests", dependencies: ["AppRole", "Core", "Storage"], swiftSettings: swiftSettings),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"], swiftSettings: swiftSettings),
