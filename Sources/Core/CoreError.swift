@@ -18,3 +18,20 @@ public enum CoreError: Error, Sendable, Equatable {
     /// 500: a fault of ours or of the storage beneath; the message names no secret.
     case `internal`(String)
 }
+
+extension CoreError {
+    /// Vault's status code and `errors` list for this error: the single mapping the HTTP
+    /// layer (and any test harness speaking the wire format) uses.
+    public var wire: (status: Int, messages: [String]) {
+        switch self {
+        case .badRequest(let message): (400, [message])
+        case .permissionDenied: (403, ["permission denied"])
+        case .notFound(let messages): (404, messages)
+        case .unsupportedOperation: (405, ["unsupported operation"])
+        case .methodNotAllowed: (405, [])
+        case .sealed: (503, ["Vault is sealed"])
+        case .unavailable(let message): (503, [message])
+        case .internal(let message): (500, [message])
+        }
+    }
+}

@@ -66,16 +66,7 @@ struct AppRoleHarness {
     }
 
     static func wire(_ error: CoreError) -> (Int, [String]) {
-        switch error {
-        case .badRequest(let message): (400, [message])
-        case .permissionDenied: (403, ["permission denied"])
-        case .notFound(let messages): (404, messages)
-        case .unsupportedOperation: (405, ["unsupported operation"])
-        case .methodNotAllowed: (405, [])
-        case .sealed: (503, ["Vault is sealed"])
-        case .unavailable(let message): (503, [message])
-        case .internal(let message): (500, [message])
-        }
+        error.wire
     }
 
     /// Creates a role and gives it a known role_id.

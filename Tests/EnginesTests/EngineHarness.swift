@@ -74,17 +74,7 @@ struct EngineHarness {
     }
 
     func wire(_ error: CoreError) -> WireAnswer {
-        let (status, messages): (Int, [String]) =
-            switch error {
-            case .badRequest(let message): (400, [message])
-            case .permissionDenied: (403, ["permission denied"])
-            case .notFound(let messages): (404, messages)
-            case .unsupportedOperation: (405, ["unsupported operation"])
-            case .methodNotAllowed: (405, [])
-            case .sealed: (503, ["Vault is sealed"])
-            case .unavailable(let message): (503, [message])
-            case .internal(let message): (500, [message])
-            }
+        let (status, messages) = error.wire
         return WireAnswer(status: status, body: ["errors": .array(messages.map(JSONValue.string))])
     }
 
