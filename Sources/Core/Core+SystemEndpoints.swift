@@ -158,8 +158,5 @@ extension CofferCore {
 
 /// RFC 3339 with nanoseconds in UTC, as Go prints `time.Time`.
 func rfc3339(_ date: Date) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    return formatter.string(from: date)
+    Timestamp(date).rfc3339Nano
 }

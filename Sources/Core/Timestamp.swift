@@ -12,16 +12,17 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
         self.nanosecondsSinceEpoch = nanosecondsSinceEpoch
     }
 
-    /// The instant of `date`, rounded to the nearest nanosecond.
+    /// The instant of `date`, rounded to the nearest nanosecond. Whole seconds and the
+    /// fraction are converted apart, so the fraction keeps the precision a `Date` has.
     public init(_ date: Date) {
-        let nanos = (date.timeIntervalSince1970 * 1_000_000_000).rounded()
-        if nanos >= Double(Int64.max) {
-            nanosecondsSinceEpoch = Int64.max
-        } else if nanos <= Double(Int64.min) {
-            nanosecondsSinceEpoch = Int64.min
-        } else {
-            nanosecondsSinceEpoch = Int64(nanos)
+        let interval = date.timeIntervalSince1970
+        guard interval.isFinite, abs(interval) < 9.2e9 else {
+            nanosecondsSinceEpoch = interval < 0 ? Int64.min : Int64.max
+            return
         }
+        let seconds = Int64(interval.rounded(.down))
+        let nanos = Int64(((interval - Double(seconds)) * 1_000_000_000).rounded())
+        nanosecondsSinceEpoch = seconds * 1_000_000_000 + nanos
     }
 
     public init(from decoder: any Decoder) throws {
