@@ -94,6 +94,9 @@ public struct VaultHTTPResponder: HTTPResponder {
         }
         var wrapTTL: Duration?
         if let header = request.headers[Self.wrapTTLHeader] {
+            if header.hasPrefix("-") {
+                throw CoreError.badRequest("error parsing X-Vault-Wrap-TTL header: requested wrap ttl cannot be negative")
+            }
             let seconds: Int64?
             do {
                 seconds = try DurationValue.seconds(.string(header), field: "X-Vault-Wrap-TTL header")

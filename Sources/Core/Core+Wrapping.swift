@@ -9,10 +9,8 @@ extension CofferCore {
     func wrapTTLSeconds(_ request: Request) throws(CoreError) -> Int64? {
         guard let ttl = request.wrapTTL else { return nil }
         let seconds = ttl.components.seconds
+        // As in OpenBao, no upper bound beyond what a duration can hold; 0 means no wrapping.
         guard seconds > 0 else { return nil }
-        guard seconds <= Self.systemMaxTTL else {
-            throw CoreError.badRequest("wrapping ttl \(seconds)s exceeds the maximum of \(Self.systemMaxTTL)s")
-        }
         return seconds
     }
 
@@ -72,6 +70,12 @@ extension CofferCore {
     func handleWrapping(
         _ request: Request, caller: TokenEntry?, callerHash: String, node: ActiveNode, wrapTTL: Int64?
     ) async throws(CoreError) -> Response {
+        if request.path == "sys/wrapping/wrap" {
+            try requireMethod(request, [.update, .create])
+            guard let wrapTTL else { throw CoreError.badRequest("endpoint requires response wrapping to be used") }
+            return try await wrap(.data(request.data), ttl: wrapTTL, creationPath: request.path, node: node)
+        }
+        // The wrapping token to act on: given in the body, or the client token itself.
         let bodyToken = try request.string("token", struct: "WrappingRequest")
         let targetHash: String
         if let bodyToken, !bodyToken.isEmpty {
@@ -106,10 +110,6 @@ extension CofferCore {
                     node: node)
             }
             return try await wrap(.raw(stored), ttl: entry.ttlSeconds, creationPath: entry.path, node: node)
-        case "sys/wrapping/wrap":
-            try requireMethod(request, [.update, .create])
-            guard let wrapTTL else { throw CoreError.badRequest("endpoint requires response wrapping to be used") }
-            return try await wrap(.data(request.data), ttl: wrapTTL, creationPath: request.path, node: node)
         default:
             throw CoreError.notFound([])
         }

@@ -175,3 +175,16 @@ def test_bootstrap_flow_with_coffers_own_cli(coffer):
     assert out.returncode == 0 and out.stdout.strip() == "alpha-key-123", (out.stdout, out.stderr)
     out = coffer.cli("unwrap", wrapping_token, binary=binary)
     assert out.returncode == 2
+
+
+def test_wrap_ttl_bounds(either):
+    root = provision(either)
+    status, answer = either.call("POST", "sys/wrapping/wrap", {"a": 1}, token=root, headers={"X-Vault-Wrap-TTL": "800h"})
+    assert status == 200 and answer["wrap_info"]["ttl"] == 800 * 3600, answer
+    status, answer = either.call("POST", "sys/wrapping/wrap", {"a": 1}, token=root, headers={"X-Vault-Wrap-TTL": "-5s"})
+    assert status == 400 and answer == {
+        "errors": ["error parsing X-Vault-Wrap-TTL header: requested wrap ttl cannot be negative"]}
+    status, answer = either.call("POST", "sys/wrapping/wrap", {"a": 1}, token=root, headers={"X-Vault-Wrap-TTL": "abc"})
+    assert status == 400 and answer == {"errors": ["error parsing X-Vault-Wrap-TTL header: time: invalid duration \"abc\""]}
+    status, answer = either.call("POST", "sys/wrapping/wrap", {"a": 1}, token=root)
+    assert status == 400 and answer == {"errors": ["endpoint requires response wrapping to be used"]}
