@@ -1,0 +1,111 @@
+"""Side-by-side tables (Markdown) from the JSON result of one run. Ratios are Coffer over
+OpenBao; for latency and memory a ratio below 1 is better for Coffer."""
+
+
+def fmt_num(value, digits=0):
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}"
+
+
+def fmt_ms(us):
+    return "n/a" if us is None else f"{us / 1000:.2f}"
+
+
+def ratio(coffer, bao):
+    if coffer is None or bao is None or bao == 0:
+        return "n/a"
+    return f"{coffer / bao:.2f}x"
+
+
+def side(row, kind, field):
+    cell = row.get(kind)
+    if not cell or cell.get("error"):
+        return None
+    return cell.get(field)
+
+
+def markdown(result):
+    lines = []
+    meta = result["meta"]
+    lines.append(f"# Coffer vs OpenBao bench ({meta['form']} form)")
+    lines.append("")
+    lines.append(f"- when: {meta['started']}; machine: {meta['machine']}")
+    lines.append(f"- command: `{meta['command']}`")
+    lines.append(f"- clusters: {meta['nodes']} nodes each, loopback, plain HTTP API, Shamir 5/3, retry_join; "
+                 f"coffer {meta.get('coffer_version', '?')}, {meta.get('bao_version', '?')}")
+    lines.append(f"- load: wrk {meta['wrk']} closed loop, 1 thread, warm-up {meta['warmup_s']} s, "
+                 f"measured {meta['duration_s']} s per row; {meta['secrets']} preloaded 100-byte secrets; "
+                 "each row runs on both servers back to back, the first server alternating row by row")
+    lines.append("- ratio = Coffer / OpenBao. For req/s higher is better; for latency and memory lower is better.")
+    for note in result.get("notes", []):
+        lines.append(f"- note: {note}")
+    lines.append("")
+    lines.append("## Load")
+    lines.append("")
+    lines.append("| workload | conns | Coffer req/s | OpenBao req/s | ratio | Coffer p50 ms | OpenBao p50 ms | "
+                 "Coffer p99 ms | OpenBao p99 ms | p99 ratio | non-2xx C/O | socket err C/O |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in result["load"]:
+        unit = row.get("unit", "req/s")
+        field = "flows_per_s" if unit == "flows/s" else "rps"
+        c_rps, b_rps = side(row, "coffer", field), side(row, "bao", field)
+        c50, b50 = side(row, "coffer", "p50_us"), side(row, "bao", "p50_us")
+        c99, b99 = side(row, "coffer", "p99_us"), side(row, "bao", "p99_us")
+        name = row["workload"] + (" (flows/s)" if unit == "flows/s" else "")
+        flags = []
+        for kind in ("coffer", "bao"):
+            cell = row.get(kind) or {}
+            if cell.get("pool_exhausted"):
+                flags.append(f"{kind}: token pool ran out, rate is a lower bound")
+            if cell.get("error"):
+                flags.append(f"{kind}: {cell['error']}")
+        if flags:
+            name += " [" + "; ".join(flags) + "]"
+        lines.append(
+            f"| {name} | {row['connections']} | {fmt_num(c_rps, 0)} | {fmt_num(b_rps, 0)} | {ratio(c_rps, b_rps)} | "
+            f"{fmt_ms(c50)} | {fmt_ms(b50)} | {fmt_ms(c99)} | {fmt_ms(b99)} | {ratio(c99, b99)} | "
+            f"{fmt_num(side(row, 'coffer', 'non2xx'))}/{fmt_num(side(row, 'bao', 'non2xx'))} | "
+            f"{fmt_num(side(row, 'coffer', 'socket_errors'))}/{fmt_num(side(row, 'bao', 'socket_errors'))} |")
+    lines.append("")
+    lines.append("## Per server")
+    lines.append("")
+    lines.append("| measure | Coffer | OpenBao | ratio |")
+    lines.append("|---|---:|---:|---:|")
+    for name, c, b, kind in result["per_server"]:
+        if kind == "s":
+            lines.append(f"| {name} | {fmt_s(c)} | {fmt_s(b)} | {ratio(c, b)} |")
+        elif kind == "mib":
+            lines.append(f"| {name} | {fmt_mib(c)} | {fmt_mib(b)} | {ratio(c, b)} |")
+        else:
+            lines.append(f"| {name} | {fmt_num(c)} | {fmt_num(b)} | {ratio(c, b)} |")
+    lines.append("")
+    for kind in ("coffer", "bao"):
+        fo = result.get("failover", {}).get(kind)
+        if not fo:
+            continue
+        label = "Coffer" if kind == "coffer" else "OpenBao"
+        if fo.get("error"):
+            lines.append(f"- {label} failover: {fo['error']}")
+            continue
+        times = ", ".join(fmt_s(t["failover_s"]) for t in fo["trials"])
+        lines.append(f"- {label} failover trials (kill to first acknowledged write): {times}; "
+                     f"{fo['acked_writes']} acknowledged writes, missing per node: {fo['missing_acked_writes']}, "
+                     f"unreadable per node: {fo.get('unreadable_acked_writes')}; "
+                     f"read back while active on: {', '.join(fo['verified_while_active']) or 'none'}")
+    for kind in ("coffer", "bao"):
+        snap = result.get("snapshot", {}).get(kind)
+        if snap and not snap.get("available"):
+            lines.append(f"- {'Coffer' if kind == 'coffer' else 'OpenBao'} snapshot: n/a ({snap.get('reason')})")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def fmt_s(value):
+    return "n/a" if value is None else f"{value:.3f} s"
+
+
+def fmt_mib(kib):
+    return "n/a" if kib is None else f"{kib / 1024:.1f} MiB"
