@@ -34,7 +34,7 @@ def markdown(result):
     lines.append("")
     lines.append(f"- when: {meta['started']}; machine: {meta['machine']}")
     lines.append(f"- command: `{meta['command']}`")
-    lines.append(f"- clusters: {meta['nodes']} nodes each, loopback, plain HTTP API, Shamir 5/3, retry_join; "
+    lines.append(f"- clusters: {meta['nodes']} node{'s' if meta['nodes'] != 1 else ''} each, loopback, plain HTTP API, Shamir 5/3, retry_join; "
                  f"coffer {meta.get('coffer_version', '?')}, {meta.get('bao_version', '?')}")
     lines.append(f"- load: wrk {meta['wrk']} closed loop, 1 thread, warm-up {meta['warmup_s']} s, "
                  f"measured {meta['duration_s']} s per row; {meta['secrets']} preloaded 100-byte secrets; "
