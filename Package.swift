@@ -43,6 +43,8 @@ let package = Package(
         .target(name: "Linearizability", swiftSettings: swiftSettings),
         .target(name: "RaftSimulator", dependencies: ["Raft", "Linearizability"], swiftSettings: swiftSettings),
         .executableTarget(name: "raft-soak", dependencies: ["RaftSimulator"], swiftSettings: swiftSettings),
+        // The chaos harness's linearizability checker: the simulator's search over a recorded JSON-lines history.
+        .executableTarget(name: "coffer-lincheck", dependencies: ["Linearizability"], swiftSettings: swiftSettings),
 
         .target(
             name: "Cluster",
