@@ -40,14 +40,16 @@ def markdown(result):
                  f"measured {meta['duration_s']} s per row; {meta['secrets']} preloaded 100-byte secrets; "
                  "each row runs on both servers back to back, the first server alternating row by row")
     lines.append("- ratio = Coffer / OpenBao. For req/s higher is better; for latency and memory lower is better.")
+    lines.append("- server CPU µs/req: user+system CPU of all the cluster's nodes during the measured run, divided "
+                 "by the requests answered (less sensitive than req/s to other load on a shared machine)")
     for note in result.get("notes", []):
         lines.append(f"- note: {note}")
     lines.append("")
     lines.append("## Load")
     lines.append("")
     lines.append("| workload | conns | Coffer req/s | OpenBao req/s | ratio | Coffer p50 ms | OpenBao p50 ms | "
-                 "Coffer p99 ms | OpenBao p99 ms | p99 ratio | non-2xx C/O | socket err C/O |")
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+                 "Coffer p99 ms | OpenBao p99 ms | p99 ratio | server CPU µs/req C/O | non-2xx C/O | socket err C/O |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in result["load"]:
         unit = row.get("unit", "req/s")
         field = "flows_per_s" if unit == "flows/s" else "rps"
@@ -67,6 +69,8 @@ def markdown(result):
         lines.append(
             f"| {name} | {row['connections']} | {fmt_num(c_rps, 0)} | {fmt_num(b_rps, 0)} | {ratio(c_rps, b_rps)} | "
             f"{fmt_ms(c50)} | {fmt_ms(b50)} | {fmt_ms(c99)} | {fmt_ms(b99)} | {ratio(c99, b99)} | "
+            f"{fmt_num(side(row, 'coffer', 'cpu_us_per_request'), 0)}/"
+            f"{fmt_num(side(row, 'bao', 'cpu_us_per_request'), 0)} | "
             f"{fmt_num(side(row, 'coffer', 'non2xx'))}/{fmt_num(side(row, 'bao', 'non2xx'))} | "
             f"{fmt_num(side(row, 'coffer', 'socket_errors'))}/{fmt_num(side(row, 'bao', 'socket_errors'))} |")
     lines.append("")
