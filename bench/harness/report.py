@@ -74,6 +74,7 @@ def markdown(result):
             f"{fmt_num(side(row, 'coffer', 'non2xx'))}/{fmt_num(side(row, 'bao', 'non2xx'))} | "
             f"{fmt_num(side(row, 'coffer', 'socket_errors'))}/{fmt_num(side(row, 'bao', 'socket_errors'))} |")
     lines.append("")
+    lines += targets(result)
     lines.append("## Per server")
     lines.append("")
     lines.append("| measure | Coffer | OpenBao | ratio |")
@@ -113,3 +114,54 @@ def fmt_s(value):
 
 def fmt_mib(kib):
     return "n/a" if kib is None else f"{kib / 1024:.1f} MiB"
+
+
+# The issue's targets, as (label, workload modes and targets, connections or None for all).
+RATE_TARGETS = (
+    ("KV write, active >= 3x", ("kvwrite", "active"), (16, 64)),
+    ("KV write, forwarded >= 3x", ("kvwrite", "standby"), (16, 64)),
+    ("KV read, active >= 3x", ("kvread", "active"), (16, 64)),
+    ("KV read, standby >= 3x", ("kvread", "standby"), (16, 64)),
+    ("AppRole login >= 3x", ("login", "active"), (16, 64)),
+    ("wrapped issue + unwrap flow >= 3x", ("chain", "active"), (16, 64)),
+)
+
+
+def targets(result):
+    """Which of the issue's targets this run met (ratios from this run only)."""
+    rows = result["load"]
+    out = ["## Targets (this run)", "", "| target | measured | met |", "|---|---|---|"]
+
+    def rate(row, kind):
+        return side(row, kind, "flows_per_s" if row.get("unit") == "flows/s" else "rps")
+
+    for label, (mode, target), conns in RATE_TARGETS:
+        found = [r for r in rows if r["mode"] == mode and r["target"] == target and r["connections"] in conns]
+        if not found:
+            continue
+        ratios = [(r["connections"], rate(r, "coffer"), rate(r, "bao")) for r in found]
+        shown = ", ".join(f"c{c}: {ratio(a, b)}" for c, a, b in ratios)
+        met = all(a is not None and b for _, a, b in ratios) and all(a / b >= 3 for _, a, b in ratios)
+        out.append(f"| {label} | {shown} | {'yes' if met else 'no'} |")
+    at64 = [r for r in rows if r["connections"] == 64]
+    if at64:
+        p99 = [(r["workload"], side(r, "coffer", "p99_us"), side(r, "bao", "p99_us")) for r in at64]
+        worst = max((a / b, name) for name, a, b in p99 if a is not None and b) if any(
+            a is not None and b for _, a, b in p99) else None
+        if worst:
+            met = all(a is not None and b and a / b <= 1 / 3 for _, a, b in p99)
+            out.append(f"| p99 at 64 connections <= 1/3, every row | worst {worst[0]:.2f}x ({worst[1]}) | "
+                       f"{'yes' if met else 'no'} |")
+    per = {name: (c, b) for name, c, b, _ in result.get("per_server", [])}
+    c, b = per.get("failover median", (None, None))
+    if c is not None or b is not None:
+        met = c is not None and b is not None and c <= b / 3 and c < 1.0
+        out.append(f"| failover median <= 1/3 of OpenBao's and < 1 s | Coffer {fmt_s(c)}, OpenBao {fmt_s(b)} | "
+                   f"{'yes' if met else 'no'} |")
+    idle = [(n, c, b) for n, (c, b) in per.items() if n.startswith("idle RSS")]
+    if idle:
+        met = all(c is not None and b and c / b <= 0.5 for _, c, b in idle)
+        shown = ", ".join(f"{n.split(', ')[1]}: {ratio(c, b)}" for n, c, b in idle)
+        out.append(f"| idle RSS <= 1/2 | {shown} | {'yes' if met else 'no'} |")
+    out.append("")
+    return out
