@@ -49,6 +49,8 @@ def arguments():
     parser.add_argument("--key-seconds", type=float, default=10.0, help="how long a register key is used")
     parser.add_argument("--reads", choices=["any", "active"], default="any",
                         help="register reads to any node (default) or to the node last seen active")
+    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="environment for the server processes (e.g. a server's debug switch)")
     parser.add_argument("--seed", type=int, default=None, help="COFFER_SEED also sets it")
     parser.add_argument("--out", default=None, help="report folder (default chaos/results/<server>-<seed>)")
     parser.add_argument("--lincheck", default=None, help="coffer-lincheck binary (default: swift build's)")
@@ -126,7 +128,7 @@ def main():
     smoke = args.mode == "smoke"
     fault_s = args.fault_seconds or (6.0 if smoke else 15.0)
     quiet_s = args.quiet_seconds or (4.0 if smoke else 10.0)
-    duration = args.duration or (quiet_s + len(combos) * (fault_s + quiet_s) if smoke else 300.0)
+    duration = args.duration or (quiet_s + max(1, len(combos)) * (fault_s + quiet_s) if smoke else 300.0)
     schedule = nemesis.plan(combos, seed, duration, fault_s, quiet_s, cycle=smoke)
     out = Path(args.out or HERE / "results" / f"{args.server}-{args.mode}-{seed}")
     out.mkdir(parents=True, exist_ok=True)
@@ -150,8 +152,9 @@ def main():
     records, final_elements, converged = [], None, {"valid": "unknown", "error": "not reached"}
     workload = None
     try:
+        server_env = dict(item.split("=", 1) for item in args.server_env)
         cluster = Cluster(args.server, args.nodes, out / "cluster", table, clock="clock-jump" in args.nemesis,
-                          log=print)
+                          log=print, env=server_env)
         try:
             started = time.time()
             cluster.bootstrap()
@@ -169,9 +172,11 @@ def main():
         workload.start()
         runner = nemesis.Nemesis(cluster, history, seed, schedule, log=lambda m: print("chaos: " + m, flush=True))
         stop = threading.Event()
-        thread = threading.Thread(target=runner.run, args=(time.time(), stop), daemon=True)
+        began = time.time()
+        thread = threading.Thread(target=runner.run, args=(began, stop), daemon=True)
         thread.start()
-        thread.join(timeout=duration + 5 * (fault_s + 120))
+        time.sleep(max(0.0, began + duration - time.time()))
+        thread.join(timeout=5 * (fault_s + 120))  # the last heal (restart + unseal) may run past
         stop.set()
         workload.stop()
         records = runner.records

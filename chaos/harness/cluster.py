@@ -126,6 +126,7 @@ class Node:
         env = dict(os.environ)
         for variable in ("VAULT_TOKEN", "BAO_TOKEN", "VAULT_ADDR", "BAO_ADDR"):
             env.pop(variable, None)
+        env.update(self.cluster.env)
         if self.cluster.clock_faults:
             self.clock_file.write_text("+0\n")
             env.update(LD_PRELOAD=self.cluster.clock_faults, FAKETIME_TIMESTAMP_FILE=str(self.clock_file),
@@ -179,8 +180,9 @@ class Node:
 class Cluster:
     """Owns the nodes, the proxy and the key holder's shares (kept in memory only, never written)."""
 
-    def __init__(self, kind, size, directory, table, clock=False, log=print):
+    def __init__(self, kind, size, directory, table, clock=False, log=print, env=None):
         self.kind, self.size, self.dir, self.table, self.log = kind, size, Path(directory), table, log
+        self.env = dict(env or {})
         self.binary = server_binary(kind)
         self.clock_unsupported = None
         self.clock_faults = None

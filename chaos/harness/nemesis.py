@@ -135,8 +135,10 @@ class Fault:
 
 
 def parse(spec):
-    """"a,b+c" -> [["a"], ["b", "c"]]: a list of fault combinations to draw from."""
+    """"a,b+c" -> [["a"], ["b", "c"]]: a list of fault combinations to draw from; "none": no faults."""
     combos = []
+    if spec.strip() == "none":
+        return combos
     for item in spec.split(","):
         kinds = [k.strip() for k in item.split("+") if k.strip()]
         for kind in kinds:
@@ -152,7 +154,7 @@ def plan(combos, seed, duration, fault_seconds, quiet_seconds, cycle=False):
     (the smoke run), then random draws; otherwise random draws from the start."""
     rng = random.Random(f"{seed}/plan")
     schedule, t, i = [], quiet_seconds, 0
-    while t + fault_seconds + quiet_seconds <= duration:
+    while combos and t + fault_seconds + quiet_seconds <= duration:
         combo = combos[i] if cycle and i < len(combos) else rng.choice(combos)
         schedule.append((t, combo, fault_seconds))
         t += fault_seconds + quiet_seconds
