@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -21,8 +22,22 @@ def chaos_run(tmp_path, lincheck, *extra):
     out = tmp_path / "run"
     done = subprocess.run(RUN + ["--out", str(out), "--lincheck", lincheck, *extra], capture_output=True, text=True,
                           timeout=600)
+    assert leftovers(out) == [], "the harness left processes running"
     return done.returncode, done.stdout, (json.loads((out / "report.json").read_text())
                                           if (out / "report.json").exists() else None)
+
+
+def leftovers(out):
+    """PIDs whose command line names the run's folder: every node's does (its -config path)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if str(out).encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
 
 
 @pytest.mark.skipif(shutil.which("bao") is None, reason="bao is not installed (scripts/install-deps --test)")
