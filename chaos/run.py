@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE))
 
 from harness import checker, nemesis, report  # noqa: E402
 from harness.cluster import Cluster, ClusterUnsupported, ROOT  # noqa: E402
-from harness.history import History  # noqa: E402
+from harness.history import History, malformed  # noqa: E402
 from harness.processes import ProcessTable  # noqa: E402
 from harness.workload import KV_MOUNT, SECRET_ID_USES, Workload  # noqa: E402
 
@@ -72,7 +72,7 @@ def lincheck_binary(explicit):
 def final_reads(cluster, workload, history):
     """After the heal: each register key read through the active node (into the history, so the checker
     holds it to every acknowledged write), and the set listed."""
-    process = 10_000
+    process = 1_000_000_000
     for key in workload.keys:
         for _ in range(20):
             leader = cluster.wait_leader(60)
@@ -196,6 +196,7 @@ def main():
         history.close()
 
     events = history.events()
+    harness_errors += [f"history: {problem}" for problem in malformed(events)[:20]]
     checks = {
         "linearizable": checker.linearizable(out / "history.jsonl", lincheck),
         "no_lost_writes": checker.lost_writes(events, final_elements),

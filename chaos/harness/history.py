@@ -75,3 +75,19 @@ def pair(events):
                 pairs.append((invocation, event))
     pairs.extend((invocation, None) for invocation in open_ops.values())
     return pairs
+
+
+def malformed(events):
+    """Events that break the one-open-operation-per-process rule (a harness bug, not a server's)."""
+    open_ops, problems = {}, []
+    for event in events:
+        if event.get("process") in ("nemesis", "final"):
+            continue
+        if event["type"] == "invoke":
+            if event["process"] in open_ops:
+                problems.append(f"process {event['process']} invoked at index {event['index']} with "
+                                f"index {open_ops[event['process']]['index']} open")
+            open_ops[event["process"]] = event
+        elif open_ops.pop(event["process"], None) is None:
+            problems.append(f"{event['type']} at index {event['index']} completes nothing")
+    return problems

@@ -90,7 +90,8 @@ class Workload:
         self._active = None
         self.active_changes = []
         self._ops = itertools.count()
-        self._processes = itertools.count(1000)
+        # Spenders and the final reads get process ids far above any client's (client k uses k, k + clients, ...).
+        self._processes = itertools.count(1_000_000)
         self._values = itertools.count()
         self._stop = threading.Event()
         self._threads = []

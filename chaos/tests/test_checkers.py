@@ -4,7 +4,7 @@ import json
 import subprocess
 
 from harness import checker
-from harness.history import History, read_history
+from harness.history import History, malformed, read_history
 
 
 def ev(type_, process, f, key, value, time, **extra):
@@ -149,3 +149,10 @@ def test_divergent_nodes_are_reported():
     assert checker.converged({"n1": same, "n2": behind}, contents)["valid"] is False
     assert checker.converged({"n1": same, "n2": same}, {"n1": {"k": "1"}, "n2": {"k": "2"}})["valid"] is False
     assert checker.converged({"n1": same, "n2": None}, contents)["valid"] is False
+
+
+def test_a_process_with_two_open_operations_is_a_harness_error():
+    good = [dict(e, index=i) for i, e in enumerate(ADDS)]
+    assert malformed(good) == []
+    bad = good[:1] + [dict(good[2], process=0, index=1)]
+    assert len(malformed(bad)) == 1
