@@ -87,14 +87,18 @@ def failover_trials(cluster, token, trials, per_trial_timeout=60):
                 if acked_at is not None:
                     break
                 time.sleep(0.005)
-            results.append({"trial": trial + 1, "killed": f"node{victim.index}",
-                            "failover_s": (acked_at - t_kill) if acked_at else None})
+            trial_result = {"trial": trial + 1, "killed": f"node{victim.index}",
+                            "failover_s": (acked_at - t_kill) if acked_at else None}
+            results.append(trial_result)
             # Bring the victim back: restart with its data, unseal with the same shares.
+            t_start = time.time()
             victim.start()
             restart_deadline = time.time() + 120
             victim.wait_listening(restart_deadline)
             victim.unseal(cluster.keys[:3], restart_deadline)
+            trial_result["restart_to_unsealed_s"] = time.time() - t_start
             cluster.wait_formed(restart_deadline)
+            trial_result["restart_to_standby_s"] = time.time() - t_start
     finally:
         writer.stop_flag.set()
         writer.join(timeout=10)
@@ -106,13 +110,13 @@ def verify_everywhere(cluster, token, acked):
     """Reads every acknowledged write back through every node's API, then makes each node
     the active one in turn (graceful restart of the active node, bounded tries) and reads
     them again there, so every node's own state machine answers once."""
-    report = {f"node{n.index}": read_all(n, token, acked) for n in cluster.nodes}
+    report = {f"node{n.index}": read_converged(n, token, acked) for n in cluster.nodes}
     verified_as_active = set()
     for _ in range(3 * len(cluster.nodes)):
         cluster.wait_formed(time.time() + 120)
         active = cluster.active()
         if active.index not in verified_as_active:
-            merge(report[f"node{active.index}"], read_all(active, token, acked))
+            merge(report[f"node{active.index}"], read_converged(active, token, acked))
             verified_as_active.add(active.index)
         if len(verified_as_active) == len(cluster.nodes) or len(cluster.nodes) == 1:
             break
@@ -124,13 +128,31 @@ def verify_everywhere(cluster, token, acked):
         active.unseal(cluster.keys[:3], deadline)
     cluster.wait_formed(time.time() + 120)
     missing = {node: r["missing"] for node, r in report.items()}
+    stale = {node: r["stale_first"] for node, r in report.items()}
     unreadable = {node: r["unreadable"] for node, r in report.items()}
     return {"missing_acked_writes": missing, "unreadable_acked_writes": unreadable,
+            "absent_at_first_read": stale,
             "read_statuses": {node: r["statuses"] for node, r in report.items()},
             "verified_while_active": sorted(f"node{i}" for i in verified_as_active)}
 
 
+def read_converged(node, token, acked, settle_s=30):
+    """Reads every write; a node may answer from a state that is still catching up (a
+    standby that serves reads itself), so writes absent at first are read again until
+    `settle_s` has passed. Only what is still absent then counts as missing."""
+    first = read_all(node, token, acked)
+    result = dict(first, stale_first=first["missing"])
+    pending = first["absent"]
+    deadline = time.time() + settle_s
+    while pending and time.time() < deadline:
+        time.sleep(0.5)
+        pending = read_all(node, token, pending)["absent"]
+    result["missing"] = len(pending)
+    return result
+
+
 def merge(into, other):
+    into["stale_first"] += other["stale_first"]
     for field in ("missing", "unreadable"):
         into[field] += other[field]
     into["statuses"].update(other["statuses"])
@@ -141,9 +163,11 @@ def read_all(node, token, acked, attempts=5):
     answer with a body after `attempts` tries (errors, 5xx)."""
     session = Session(node.addr, timeout=10)
     missing = unreadable = 0
+    absent = []
     statuses = {}
     try:
-        for key, value, _, _ in acked:
+        for entry in acked:
+            key, value = entry[0], entry[1]
             status = None
             for attempt in range(attempts):
                 try:
@@ -156,24 +180,26 @@ def read_all(node, token, acked, attempts=5):
             statuses[str(status)] = statuses.get(str(status), 0) + 1
             if status == 200:
                 got = ((body or {}).get("data") or {}).get("data", {}).get("value") if isinstance(body, dict) else None
-                missing += 0 if got == value else 1
+                if got != value:
+                    missing += 1
+                    absent.append(entry)
             elif status == 404:
                 missing += 1
+                absent.append(entry)
             else:
                 unreadable += 1
     finally:
         session.close()
-    return {"missing": missing, "unreadable": unreadable, "statuses": statuses}
+    return {"missing": missing, "unreadable": unreadable, "statuses": statuses, "absent": absent}
 
 
-def snapshot_cycle(cluster, path):
+def snapshot_cycle(cluster, path, creds):
     """Saves a raft snapshot through the active node, then restores it. Returns n/a fields
     when the server has no such endpoint (404/405), never an invented number."""
     node = cluster.active()
     session = Session(node.addr, timeout=300)
     try:
         t0 = time.time()
-        session_conn_status = None
         try:
             status, body = _raw_get(node, "sys/storage/raft/snapshot", cluster.root_token)
         except HTTPDown as error:
@@ -190,9 +216,26 @@ def snapshot_cycle(cluster, path):
         restore_s = time.time() - t1
         result = {"available": True, "save_s": save_s, "size_bytes": len(body)}
         if status in (200, 204):
-            cluster.wait_formed(time.time() + 120)
             result["restore_s"] = restore_s
-            result["restore_to_formed_s"] = time.time() - t1
+            cluster.wait_formed(time.time() + 120)
+            # Restored means the data answers again: time until two probe keys read back,
+            # then (untimed) every preloaded key is checked.
+            last = creds["secrets"] - 1
+            probes = [(f"bench/k{i}", value_for(i), None, None) for i in (0, last)]
+            deadline = time.time() + 120
+            while True:
+                check = read_all(cluster.active(), creds["app_token"], probes, attempts=1)
+                if check["missing"] == 0 and check["unreadable"] == 0:
+                    result["restore_to_readable_s"] = time.time() - t1
+                    break
+                if time.time() > deadline:
+                    result["restore_error"] = f"probe keys not readable 120 s after restore: {check}"
+                    break
+                time.sleep(0.05)
+            everything = [(f"bench/k{i}", value_for(i), None, None) for i in range(creds["secrets"])]
+            check = read_all(cluster.active(), creds["app_token"], everything)
+            if check["missing"] or check["unreadable"]:
+                result["restore_error"] = f"after restore, preloaded keys missing or unreadable: {check}"
         else:
             result["restore_s"] = None
             result["restore_error"] = f"restore answered {status}"

@@ -59,6 +59,25 @@ def provision(cluster, secrets: int, workers: int = 16):
     finally:
         s.close()
 
+    # A standby may answer kv-v2 itself (OpenBao's do) and only learns the mount is ready a
+    # moment later: wait until every standby reads and writes through, so no row starts early.
+    app = app_token
+    for standby in cluster.standbys():
+        ready = Session(standby.addr, timeout=30)
+        deadline = time.time() + 60
+        try:
+            while True:
+                read = ready.request("GET", "secret/data/bench/k0", token=app)[0]
+                write = ready.request("POST", "secret/data/bench/k0", {"data": {"value": value_for(0)}},
+                                      token=app)[0]
+                if read == 200 and write == 200:
+                    break
+                if time.time() > deadline:
+                    raise RuntimeError(f"standby node{standby.index} not serving kv-v2: read {read}, write {write}")
+                time.sleep(0.2)
+        finally:
+            ready.close()
+
     t0 = time.time()
     failures = []
     lock = threading.Lock()

@@ -98,7 +98,8 @@ def markdown(result):
         times = ", ".join(fmt_s(t["failover_s"]) for t in fo["trials"])
         lines.append(f"- {label} failover trials (kill to first acknowledged write): {times}; "
                      f"{fo['acked_writes']} acknowledged writes, missing per node: {fo['missing_acked_writes']}, "
-                     f"unreadable per node: {fo.get('unreadable_acked_writes')}; "
+                     f"unreadable per node: {fo.get('unreadable_acked_writes')}, "
+                     f"absent at a node's first read (stale, caught up later): {fo.get('absent_at_first_read')}; "
                      f"read back while active on: {', '.join(fo['verified_while_active']) or 'none'}")
     for kind in ("coffer", "bao"):
         snap = result.get("snapshot", {}).get(kind)
