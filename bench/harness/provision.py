@@ -26,6 +26,23 @@ def expect(status, body, what, ok=(200, 204)):
     return body
 
 
+def kv_ready(node, token, timeout_s):
+    """Waits until `node` writes and reads secret/data/bench/k0 with 200."""
+    session = Session(node.addr, timeout=30)
+    deadline = time.time() + timeout_s
+    try:
+        while True:
+            write = session.request("POST", "secret/data/bench/k0", {"data": {"value": value_for(0)}}, token=token)
+            read = session.request("GET", "secret/data/bench/k0", token=token)
+            if write[0] == 200 and read[0] == 200:
+                return
+            if time.time() > deadline:
+                raise RuntimeError(f"node{node.index} not serving kv-v2: write {write}, read {read}")
+            time.sleep(0.2)
+    finally:
+        session.close()
+
+
 def provision(cluster, secrets: int, workers: int = 16):
     """Returns the credentials the workloads need (never printed) and the preload time."""
     node = cluster.active()
@@ -46,37 +63,15 @@ def provision(cluster, secrets: int, workers: int = 16):
         login = expect(*s.request("POST", "auth/approle/login", {"role_id": role_id, "secret_id": secret_id}),
                        "approle login")
         app_token = login["auth"]["client_token"]
-        # kv-v2 needs a moment after mounting on OpenBao (upgrade check); wait for the first write.
-        deadline = time.time() + 30
-        while True:
-            status, body = s.request("POST", "secret/data/bench/k0", {"data": {"value": value_for(0)}},
-                                     token=app_token)
-            if status == 200:
-                break
-            if time.time() > deadline:
-                raise RuntimeError(f"first kv write failed: {status} {body}")
-            time.sleep(0.2)
+        # kv-v2 needs a moment after mounting on OpenBao (upgrade check): wait for the first write.
+        kv_ready(node, app_token, 30)
     finally:
         s.close()
 
     # A standby may answer kv-v2 itself (OpenBao's do) and only learns the mount is ready a
     # moment later: wait until every standby reads and writes through, so no row starts early.
-    app = app_token
     for standby in cluster.standbys():
-        ready = Session(standby.addr, timeout=30)
-        deadline = time.time() + 60
-        try:
-            while True:
-                read = ready.request("GET", "secret/data/bench/k0", token=app)[0]
-                write = ready.request("POST", "secret/data/bench/k0", {"data": {"value": value_for(0)}},
-                                      token=app)[0]
-                if read == 200 and write == 200:
-                    break
-                if time.time() > deadline:
-                    raise RuntimeError(f"standby node{standby.index} not serving kv-v2: read {read}, write {write}")
-                time.sleep(0.2)
-        finally:
-            ready.close()
+        kv_ready(standby, app_token, 60)
 
     t0 = time.time()
     failures = []
