@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         // MARK: storage engine
@@ -85,6 +88,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Telemetry",
+            dependencies: [
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Audit",
+            dependencies: [
+                "Core", "Storage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "API",
             dependencies: [
                 "Core",
@@ -96,8 +117,15 @@ let package = Package(
         .target(
             name: "CofferServer",
             dependencies: [
-                "API", "Core", "HCL", "Storage", "Barrier", "Engines", "AppRole",
+                "API", "Audit", "Core", "HCL", "Storage", "Barrier", "Engines", "AppRole", "Telemetry",
+                "CSystemHardening",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -105,11 +133,13 @@ let package = Package(
         .executableTarget(
             name: "coffer",
             dependencies: [
-                "CofferServer",
+                "CofferServer", "Audit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
+
+        .target(name: "CSystemHardening", path: "Sources/CSystemHardening"),
 
         // MARK: tests
         .target(name: "TestSupport", path: "Sources/TestSupport", swiftSettings: swiftSettings),
@@ -121,10 +151,15 @@ let package = Package(
         .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"], swiftSettings: swiftSettings),
         .testTarget(name: "PolicyTests", dependencies: ["TestSupport", "Policy", "HCL"], swiftSettings: swiftSettings),
         .testTarget(name: "HCLTests", dependencies: ["TestSupport", "HCL"], swiftSettings: swiftSettings),
-        .testTarget(name: "CoreTests", dependencies: ["Core", "Storage", "Barrier", "Engines"], swiftSettings: swiftSettings),
+        .testTarget(name: "CoreTests", dependencies: ["TestSupport", "Core", "Storage", "Barrier", "Engines"], swiftSettings: swiftSettings),
         .testTarget(name: "EnginesTests", dependencies: ["Engines", "Core", "Storage"], swiftSettings: swiftSettings),
         .testTarget(name: "AppRoleTests", dependencies: ["AppRole", "Core", "Storage"], swiftSettings: swiftSettings),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AuditTests", dependencies: ["Audit", "Core", "Storage", "Engines", "CofferServer"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CofferServerTests", dependencies: ["CofferServer", "Telemetry"], swiftSettings: swiftSettings),
         .testTarget(name: "APITests", dependencies: ["API", "CofferServer", "Core"], swiftSettings: swiftSettings),
     ]
 )

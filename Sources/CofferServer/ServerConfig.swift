@@ -1,3 +1,4 @@
+import Audit
 import HCL
 
 /// A server config file in Vault's format, as Coffer reads it. The same file can start
@@ -25,6 +26,14 @@ public struct ServerConfig: Sendable, Equatable {
         public var disableUnauthedRekeyEndpoints: Bool = true
         public var disableUnauthedGenerateRootEndpoints: Bool = true
         public var maxRequestSize: Int?
+        public var tlsClientCAFile: String?
+        public var tlsRequireAndVerifyClientCert: Bool = false
+        /// Seconds a client may take to send a request head (Vault's default 10s).
+        public var readHeaderTimeout: Int64 = 10
+        /// Seconds a client may take to send a request body once its head arrived (30s).
+        public var readTimeout: Int64 = 30
+        /// Seconds an idle keep-alive connection is kept (5m).
+        public var idleTimeout: Int64 = 300
     }
 
     public var storage: StorageBackend = .inmem
@@ -34,6 +43,10 @@ public struct ServerConfig: Sendable, Equatable {
     public var clusterName: String?
     public var disableMlock: Bool = false
     public var logLevel: String?
+    /// `audit "TYPE" "NAME" { ... }` stanzas (ServerConfig+Audit.swift).
+    public var auditDevices: [AuditDeviceConfig] = []
+    public var unsafeAllowAPIAuditCreation = false
+    public var allowAuditLogPrefixing = false
     /// Human-readable notes about accepted-but-unused keys, one per key.
     public var warnings: [String] = []
 
@@ -42,6 +55,7 @@ public struct ServerConfig: Sendable, Equatable {
     /// Top-level keys Coffer reads.
     static let topLevelKeys: Set<String> = [
         "storage", "listener", "api_addr", "cluster_addr", "cluster_name", "disable_mlock", "log_level",
+        "audit", "unsafe_allow_api_audit_creation", "allow_audit_log_prefixing",
     ]
 
     /// Top-level keys Vault or OpenBao know that Coffer accepts and ignores.
@@ -53,21 +67,21 @@ public struct ServerConfig: Sendable, Equatable {
         "enable_response_header_hostname", "enable_response_header_raft_node_id", "log_requests_level",
         "detect_deadlocks", "service_registration", "plugin_file_uid", "plugin_file_permissions",
         "cache_size", "imprecise_lease_role_tracking", "enable_ui", "max_lease_ttl", "ha_storage",
-        "unsafe_allow_api_audit_creation", "allow_audit_log_prefixing", "audit", "user_lockout",
+        "user_lockout",
         "plugin_auto_download", "plugin_auto_register", "plugin_download_behavior", "initialize",
     ]
 
     static let listenerKeys: Set<String> = [
         "address", "cluster_address", "tls_disable", "tls_cert_file", "tls_key_file", "tls_min_version",
         "disable_unauthed_rekey_endpoints", "disable_unauthed_generate_root_endpoints", "max_request_size",
+        "tls_client_ca_file", "tls_require_and_verify_client_cert", "http_read_header_timeout", "http_read_timeout",
+        "http_idle_timeout",
     ]
 
     static let ignoredListenerKeys: Set<String> = [
-        "tls_max_version", "tls_cipher_suites", "tls_require_and_verify_client_cert", "tls_client_ca_file",
-        "tls_disable_client_certs", "proxy_protocol_behavior", "proxy_protocol_authorized_addrs",
+        "tls_max_version", "tls_cipher_suites", "tls_disable_client_certs", "proxy_protocol_behavior", "proxy_protocol_authorized_addrs",
         "x_forwarded_for_authorized_addrs", "x_forwarded_for_hop_skips", "x_forwarded_for_reject_not_present",
-        "x_forwarded_for_reject_not_authorized", "max_request_duration", "http_idle_timeout",
-        "http_read_header_timeout", "http_read_timeout", "http_write_timeout", "telemetry", "profiling",
+        "x_forwarded_for_reject_not_authorized", "max_request_duration", "http_write_timeout", "telemetry", "profiling",
         "inflight_requests_logging", "custom_response_headers", "unauthenticated_metrics_access",
         "agent_api", "purpose", "redact_addresses", "redact_cluster_name", "redact_version",
         "disable_request_limiter", "chroot_namespace", "tls_prefer_server_cipher_suites",
@@ -123,6 +137,7 @@ public struct ServerConfig: Sendable, Equatable {
         for block in body.blocks(named: "listener") {
             try readListener(block)
         }
+        try readAudit(body)
     }
 
     private mutating func readStorage(_ block: HCLBlock) throws(ConfigError) {
@@ -176,6 +191,7 @@ public struct ServerConfig: Sendable, Equatable {
             listener.disableUnauthedGenerateRootEndpoints =
                 try block.body.bool("disable_unauthed_generate_root_endpoints") ?? true
             listener.maxRequestSize = try block.body.int("max_request_size")
+            try readListenerHardening(block, into: &listener)
         } catch {
             throw ConfigError(message: error.description)
         }
@@ -186,7 +202,7 @@ public struct ServerConfig: Sendable, Equatable {
         listeners.append(listener)
     }
 
-    private mutating func checkKeys(
+    mutating func checkKeys(
         _ body: HCLBody, known: Set<String>, ignored: Set<String>, context: String
     ) throws(ConfigError) {
         let place = context.isEmpty ? "" : " in \(context)"

@@ -61,6 +61,12 @@ extension CofferCore {
         {
             return response
         }
+        if path == "sys/audit" || path.hasPrefix("sys/audit/") || path.hasPrefix("sys/audit-hash/") {
+            return try await handleAuditEndpoint(request)
+        }
+        if path == "sys/metrics" {
+            return try metricsEndpoint(request)
+        }
         if let rest = path.dropPrefix("sys/mounts/") {
             return try await handleMount(request, path: rest, auth: false, node: node)
         }

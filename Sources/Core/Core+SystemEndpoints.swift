@@ -25,7 +25,7 @@ extension CofferCore {
             break
         }
         guard case .active(let node) = state else { throw CoreError.sealed }
-        return try await handleLogical(request, node: node)
+        return try await handleAudited(request, node: node)
     }
 
     func requireMethod(_ request: Request, _ allowed: Set<Operation>) throws(CoreError) {

@@ -24,6 +24,10 @@ public actor CofferCore {
     var sealConfig: SealConfig?
     var rekey: RekeyOperation?
     var generateRoot: GenerateRootOperation?
+    /// Audit devices (see Core+Audit.swift); salts loaded on first use after unseal.
+    var auditBroker: (any AuditBroker)?
+    var auditLoaded = false
+    var auditInFlight = 0
 
     /// Opens a node over `physical` storage. The node starts sealed (or uninitialised).
     public init(
@@ -224,6 +228,7 @@ public actor CofferCore {
         rekey = nil
         generateRoot = nil
         state = .sealed(nil)
+        await auditSealed()
         logger.info("sealed")
     }
 

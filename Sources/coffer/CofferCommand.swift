@@ -13,7 +13,7 @@ struct CofferCommand: AsyncParsableCommand {
         subcommands: [
             ReadCommand.self, WriteCommand.self, ListCommand.self, DeleteCommand.self, UnwrapCommand.self,
             StatusCommand.self, LoginCommand.self, KVCommand.self, OperatorCommand.self, TokenCommand.self,
-            PolicyCommand.self, SecretsCommand.self, AuthCommand.self, ServerSubcommand.self,
+            PolicyCommand.self, SecretsCommand.self, AuthCommand.self, ServerSubcommand.self, AuditCommand.self,
         ])
 }
 
