@@ -20,11 +20,21 @@ public enum VaultHTTPServer {
         maxHeadBytes: Int = ListMethodRewriter.defaultMaxHeadBytes
     ) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            ListMethodChannel(
-                base: HTTP1Channel(responder: responder, configuration: configuration),
-                maxHeadBytes: maxHeadBytes
-            )
+            childChannel(responder: responder, configuration: configuration, maxHeadBytes: maxHeadBytes)
         }
+    }
+
+    /// The child channel ``http1(configuration:maxHeadBytes:)`` builds, for builders that
+    /// wrap it (TLS in front).
+    public static func childChannel(
+        responder: @escaping HTTPChannelHandler.Responder,
+        configuration: HTTP1Channel.Configuration = .init(),
+        maxHeadBytes: Int = ListMethodRewriter.defaultMaxHeadBytes
+    ) -> some ServerChildChannel {
+        ListMethodChannel(
+            base: HTTP1Channel(responder: responder, configuration: configuration),
+            maxHeadBytes: maxHeadBytes
+        )
     }
 }
 

@@ -52,9 +52,6 @@ public enum ServerCommand {
         guard let listener = config.listeners.first else {
             throw ServerStartError.config("no listener block: add listener \"tcp\" { address = \"...\" }")
         }
-        if !listener.tlsDisable {
-            throw ServerStartError.config("TLS on the API listener is not available yet; set tls_disable = true")
-        }
         let (host, port) = try parseAddress(listener.address)
         let physical = try openStorage(config.storage)
         let core = try await CofferCore(
@@ -67,6 +64,8 @@ public enum ServerCommand {
             backendFactory: backendFactory,
             logger: Logger(label: "coffer.core")
         )
+        let hardening = try await ServerHardening.start(config: config, options: options, core: core, logger: logger)
+        defer { hardening.stop() }
         if options.dev {
             try await bootstrapDev(core: core, options: options, address: listener.address)
         }
@@ -76,10 +75,10 @@ public enum ServerCommand {
             logger: Logger(label: "coffer.api")
         )
         let app = Application(
-            responder: responder,
+            responder: hardening.metered(responder, core: core),
             // Vault clients send the LIST method; swift-nio's parser refuses it, so it is
-            // rewritten to GET ?list=true before the decoder.
-            server: VaultHTTPServer.http1(),
+            // rewritten to GET ?list=true before the decoder. TLS and read deadlines: ServerHardening.
+            server: hardening.serverBuilder(listener),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { _ in
                 logger.info("listening", metadata: ["address": "\(listener.address)"])
