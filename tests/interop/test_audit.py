@@ -256,3 +256,62 @@ def test_verify_reports_swapped_lines(written_log):
     out = verify(write_lines(directory, "swapped.log", swapped))
     assert out.returncode == 2
     assert "line 3: out of order" in out.stderr
+
+
+def test_socket_device_sends_lines_and_fails_closed_when_the_collector_is_gone():
+    import socket as sockets
+    import threading
+    collector = sockets.socket(sockets.AF_INET, sockets.SOCK_STREAM)
+    collector.bind(("127.0.0.1", 0))
+    collector.listen(1)
+    port = collector.getsockname()[1]
+    received = []
+    connections = []
+
+    def accept():
+        connection, _ = collector.accept()
+        connections.append(connection)
+        with connection:
+            while True:
+                chunk = connection.recv(65536)
+                if not chunk:
+                    break
+                received.append(chunk)
+
+    reader = threading.Thread(target=accept, daemon=True)
+    reader.start()
+    server = Server("coffer")
+    server.config.write_text(server.config.read_text() + f'''
+audit "socket" "collector" {{
+  options {{
+    address = "127.0.0.1:{port}"
+    socket_type = "tcp"
+  }}
+}}
+''')
+    server.start()
+    try:
+        root = init_unseal(server, 1, 1)["root_token"]
+        assert server.call("POST", "sys/mounts/secret", {"type": "kv", "options": {"version": "2"}},
+                           token=root)[0] == 204
+        assert server.call("POST", "secret/data/s", {"data": {"v": "socket-secret"}}, token=root)[0] == 200
+        deadline = time.time() + 10
+        while time.time() < deadline and b"secret/data/s" not in b"".join(received):
+            time.sleep(0.05)
+        lines = b"".join(received).decode().splitlines()
+        assert any('"path":"secret/data/s"' in line for line in lines)
+        assert not any("socket-secret" in line or root in line for line in lines)
+        # The collector goes away: the only device cannot record, the write is refused.
+        collector.close()
+        for connection in connections:
+            connection.shutdown(sockets.SHUT_RDWR)
+        status = 0
+        for _ in range(5):  # the first sends after the peer closed may still be accepted by the kernel
+            status = server.call("POST", "secret/data/s", {"data": {"v": "later"}}, token=root)[0]
+            if status == 500:
+                break
+        assert status == 500
+        assert server.call("GET", "secret/data/s", token=root)[0] == 500
+    finally:
+        server.cleanup()
+        collector.close()
