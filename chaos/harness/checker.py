@@ -90,11 +90,18 @@ def converged(states, contents):
     same_state = len(answered) == len(states) and len(set(applied.values())) == 1
     served = {node: json.dumps(c, sort_keys=True) for node, c in contents.items() if c is not None}
     same_content = len(served) == len(contents) and len(set(served.values())) == 1
-    hashed = all(s.get("raft_state_hash") for s in answered.values()) and bool(answered)
+    hashed = bool(answered) and all(s.get("raft_state_hash") for s in answered.values())
+    indexed = bool(answered) and all(s.get("raft_applied_index") is not None for s in answered.values())
+    if hashed:
+        compared = "store hash and applied index, and the values each node serves"
+    elif indexed:
+        compared = "applied index (no store hash exposed), and the values each node serves"
+    else:
+        compared = "only the values each node serves (the server reports no applied index or store hash)"
     return {
         "valid": same_state and same_content,
         "applied": applied,
-        "compared": "store hash and applied index" if hashed else "applied index (the server exposes no store hash)",
+        "compared": compared,
         "content_identical": same_content,
         "content_nodes": sorted(served),
     }

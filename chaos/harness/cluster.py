@@ -31,6 +31,11 @@ listener "tcp" {{
   cluster_address = "127.0.0.1:{cluster}"
   tls_disable     = true
 }}
+# The workload spends secret_ids past num_uses on purpose; OpenBao would lock the role out after 5 refused
+# logins (403 for every later login, seen in a run), hiding whether num_uses holds.
+user_lockout "all" {{
+  disable_lockout = true
+}}
 api_addr      = "http://127.0.0.1:{api}"
 cluster_addr  = "https://127.0.0.1:{advertised}"
 disable_mlock = true

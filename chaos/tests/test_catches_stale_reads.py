@@ -52,12 +52,13 @@ def test_stale_standby_reads_of_openbao_are_caught(tmp_path, lincheck):
 
 
 # The lead's planted faults (debug builds of Coffer only): stale-reads answers reads without ReadIndex,
-# early-ack acknowledges writes before quorum commit. An isolated or paused leader makes either visible.
+# early-ack acknowledges writes before quorum commit. An isolated or paused leader makes either visible;
+# against the HA branch's debug build, stale-reads showed in 1 to 6 keys of 25-33 per run, early-ack in 18.
 @pytest.mark.parametrize("fault", ["stale-reads", "early-ack"])
 def test_coffer_planted_fault_is_caught(tmp_path, lincheck, fault):
     code, stdout, report = chaos_run(tmp_path, lincheck, "--server", "coffer", "--server-env",
                                      f"COFFER_DEBUG_FAULT={fault}", "--nemesis", "partition-leader,pause-leader",
-                                     "--duration", "45", "--fault-seconds", "8", "--quiet-seconds", "6")
+                                     "--duration", "60", "--fault-seconds", "6", "--quiet-seconds", "4")
     if code == 77:
         pytest.skip("the Coffer cluster cannot start yet (replicated cluster, issue 6)")
     assert report is not None, stdout[-2000:]
