@@ -222,14 +222,31 @@ def test_memory_is_locked_unless_disabled_and_core_dumps_are_off(tmp_path):
         status = open(f"/proc/{server.process.pid}/status").read()
         locked_kb = int(status.split("VmLck:")[1].split()[0])
         assert locked_kb > 0
-        limits = open(f"/proc/{server.process.pid}/limits").read()
-        core_line = next(line for line in limits.splitlines() if line.startswith("Max core file size"))
-        assert core_line.split()[4:6] == ["0", "0"], core_line
     finally:
         server.cleanup()
     unlocked = Server("coffer").start()
     try:
         status = open(f"/proc/{unlocked.process.pid}/status").read()
         assert int(status.split("VmLck:")[1].split()[0]) == 0
+        limits = open(f"/proc/{unlocked.process.pid}/limits").read()
+        core_line = next(line for line in limits.splitlines() if line.startswith("Max core file size"))
+        assert core_line.split()[4:6] == ["0", "0"], core_line
     finally:
         unlocked.cleanup()
+
+
+def test_without_the_right_to_lock_memory_the_server_says_what_to_grant(tmp_path):
+    """CAP_IPC_LOCK dropped and RLIMIT_MEMLOCK at 64 KiB: mlockall cannot succeed."""
+    server = Server("coffer")
+    server.config.write_text(server.config.read_text().replace("disable_mlock = true", "disable_mlock = false"))
+    try:
+        out = subprocess.run(
+            ["setpriv", "--inh-caps=-ipc_lock", "--bounding-set=-ipc_lock",
+             "prlimit", "--memlock=65536:65536", __import__("servers").coffer_binary(), "server",
+             f"-config={server.config}"],
+            capture_output=True, text=True, timeout=60)
+        assert out.returncode != 0
+        assert "cannot lock memory: mlockall failed" in out.stderr
+        assert "disable_mlock = true" in out.stderr
+    finally:
+        server.cleanup()
