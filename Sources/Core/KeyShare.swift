@@ -31,11 +31,12 @@ public final class KeyShare: @unchecked Sendable {
 
     /// Decodes a share the way Vault's `sys/unseal` does: hex first, then base64.
     public static func decode(_ text: String) throws(CoreError) -> KeyShare {
-        var bytes = hexBytes(text) ?? Data(base64Encoded: text).map { Array($0) }
-        defer { if bytes != nil { wipe(&bytes!) } }
-        guard let decoded = bytes else {
+        // One binding only: a second reference to the array's buffer would make the wipe
+        // below copy it (copy-on-write) and zero the copy, leaving the share in the original.
+        guard var decoded = hexBytes(text) ?? base64Bytes(text) else {
             throw CoreError.badRequest("'key' must be a valid hex or base64 string")
         }
+        defer { wipe(&decoded) }
         if decoded.count < minimumLength {
             throw CoreError.badRequest("invalid key: key is shorter than minimum \(minimumLength) bytes")
         }
@@ -76,14 +77,26 @@ func wipe(_ bytes: inout [UInt8]) {
     bytes.withUnsafeMutableBytes { wipe($0) }
 }
 
+/// Base64 to bytes, zeroing the intermediate `Data`.
+private func base64Bytes(_ text: String) -> [UInt8]? {
+    guard var data = Data(base64Encoded: text) else { return nil }
+    defer { data.withUnsafeMutableBytes { wipe($0) } }
+    return Array(data)
+}
+
+/// Hex to bytes; the copy of the text and a half-decoded result are zeroed.
 private func hexBytes(_ text: String) -> [UInt8]? {
-    let utf8 = Array(text.utf8)
+    var utf8 = Array(text.utf8)
+    defer { wipe(&utf8) }
     guard utf8.count % 2 == 0, !utf8.isEmpty else { return nil }
     var result = [UInt8]()
     result.reserveCapacity(utf8.count / 2)
     var index = 0
     while index < utf8.count {
-        guard let high = hexNibble(utf8[index]), let low = hexNibble(utf8[index + 1]) else { return nil }
+        guard let high = hexNibble(utf8[index]), let low = hexNibble(utf8[index + 1]) else {
+            wipe(&result)
+            return nil
+        }
         result.append(high << 4 | low)
         index += 2
     }
