@@ -30,7 +30,9 @@ audit "file" "{name}" {{
 def start_with_audit(kind, extra_config=""):
     server = Server(kind)
     server.audit_log = server.dir / "audit.log"
-    server.config.write_text(server.config.read_text() + audit_stanza(server.audit_log) + extra_config)
+    # Coffer logs at trace, so the server-log check sees everything it could ever write.
+    level = 'log_level = "trace"\n' if kind == "coffer" else ""
+    server.config.write_text(server.config.read_text() + level + audit_stanza(server.audit_log) + extra_config)
     return server.start()
 
 
