@@ -142,7 +142,7 @@ public struct VaultHTTPResponder: HTTPResponder {
     func envelope(_ body: LogicalBody) -> JSONValue {
         var object = body.envelope()
         // A wrapping answer carries no request id in Vault.
-        object["request_id"] = .string(body.wrapInfo == nil ? UUID().uuidString.lowercased() : "")
+        object["request_id"] = .string(body.wrapInfo == nil ? body.requestID ?? UUID().uuidString.lowercased() : "")
         return .object(object)
     }
 

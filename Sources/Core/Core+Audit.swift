@@ -60,7 +60,12 @@ extension CofferCore {
             throw CoreError.internal("internal error")
         }
         await forgetAuditSaltsIfSealed()
-        return try outcome.get()
+        var response = try outcome.get()
+        if case .logical(var body) = response.body {
+            body.requestID = record.requestID
+            response.body = .logical(body)
+        }
+        return response
     }
 
     /// Called by ``seal()``: the broker forgets its salts now, or once the request in

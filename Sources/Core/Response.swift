@@ -53,6 +53,10 @@ public struct LogicalBody: Sendable, Equatable {
     public var authBlock: JSONValue?
     /// Vault's `wrap_info` when the response was wrapped.
     public var wrapInfo: JSONValue?
+    /// The id the audit devices recorded this request under; the HTTP layer answers it as
+    /// `request_id`, so a client's answer can be found in the audit log. Nil when no audit
+    /// device is enabled (the HTTP layer then makes one up).
+    public var requestID: String?
 
     public init(
         data: [String: JSONValue]? = nil,

@@ -9,11 +9,19 @@ struct AuditDevicesTests {
     @Test func requestAndResponseAreRecordedWithSecretsHashed() async throws {
         let harness = try await AuditHarness.make()
         let secret = "hunter2-very-secret"
-        try await harness.call(.update, "secret/data/app", ["data": ["password": .string(secret), "n": 5]])
+        let written = try await harness.call(
+            .update, "secret/data/app", ["data": ["password": .string(secret), "n": 5]])
         let lines = harness.sinks.lines("mem")
         let entries = try lines.map { try JSONValue.parse(Array($0.utf8)) }
         let kvEntries = entries.filter { $0.objectValue?["request"]?.objectValue?["path"] == "secret/data/app" }
         #expect(kvEntries.map { $0.objectValue?["type"]?.stringValue } == ["request", "response"])
+        // The client's request_id is the id both audit lines carry.
+        guard case .logical(let body) = written.body else {
+            Issue.record("no logical body")
+            return
+        }
+        let ids = kvEntries.map { $0.objectValue?["request"]?.objectValue?["id"]?.stringValue }
+        #expect(body.requestID != nil && ids == [body.requestID, body.requestID])
         let request = try #require(kvEntries.first?.objectValue)
         let hashed = request["request"]?.objectValue?["data"]?.objectValue?["data"]?.objectValue
         let expected = try await harness.audit.hash(device: "mem", input: secret)

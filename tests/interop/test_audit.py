@@ -103,6 +103,7 @@ def test_a_scripted_session_leaves_no_secret_in_clear(audited):
     assert status == 200, answer
     status, answer = server.call("GET", "secret/data/app/db", token=app_token)
     assert answer["data"]["data"]["password"] == kv_value
+    read_request_id = answer["request_id"]
 
     audit_text = server.audit_log.read_text()
     server_log = server.log.read_text()
@@ -135,6 +136,8 @@ def test_a_scripted_session_leaves_no_secret_in_clear(audited):
     assert wrap and wrap[0]["response"]["wrap_info"]["token"] == hashes["wrapping token"]
     login = [e for e in entries if e["type"] == "response" and e["request"].get("path") == "auth/approle/login"]
     assert login and login[0]["response"]["auth"]["client_token"] == hashes["app token"]
+    # The client's request_id finds its request and response lines.
+    assert [e["type"] for e in entries if e["request"].get("id") == read_request_id] == ["request", "response"]
     # Every token in every line is an HMAC.
     for entry in entries:
         for token in (entry["request"].get("client_token"), entry.get("auth", {}).get("client_token")):
