@@ -181,7 +181,10 @@ public actor AuditDevices: AuditBroker {
                 record: record, salt: device.config.logRaw ? nil : device.salt,
                 hmacAccessor: device.config.hmacAccessor)
             var chain = device.chain
-            var line = chain.seal(entry: Self.serialize(entry.json()), prefix: Array(device.config.prefix.utf8))
+            let salt = device.salt
+            var line = chain.seal(
+                entry: Self.serialize(entry.json()), prefix: Array(device.config.prefix.utf8),
+                mac: salt.map { salt in { salt.hmac($0) } })
             line.append(0x0A)
             do {
                 try device.sink.write(line)

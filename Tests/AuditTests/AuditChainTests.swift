@@ -106,3 +106,21 @@ struct AuditChainTests {
         #expect(AuditChainVerifier.verify(Array("not json\n".utf8)) == .malformed(line: 1))
     }
 }
+
+struct AuditChainMACTests {
+    @Test func theLastLinesMACIsTheDevicesHashOfItsSignedPart() async throws {
+        let harness = try await AuditHarness.make()
+        try await harness.call(.update, "secret/data/m", ["data": ["v": "1"]])
+        let lines = harness.sinks.lines("mem")
+        let contents = Array((lines.joined()).utf8)
+        #expect(AuditChainVerifier.verify(contents).isIntact)
+        let link = try #require(AuditChainVerifier.lastLink(contents))
+        let mac = try #require(link.mac)
+        #expect(mac == (try await harness.audit.hash(device: "mem", input: link.signed)))
+        #expect(link.signed.hasSuffix("\"prev\":\"\(link.prev)\""))
+        // Any change to the signed part changes what the MAC must be.
+        let edited = link.signed.replacingOccurrences(of: "secret/data/m", with: "secret/data/n")
+        #expect(edited != link.signed)
+        #expect(mac != (try await harness.audit.hash(device: "mem", input: edited)))
+    }
+}

@@ -320,3 +320,49 @@ audit "socket" "collector" {{
     finally:
         server.cleanup()
         collector.close()
+
+
+def rechain(lines):
+    """What a forger without the salt can do: recompute every prev so the file verifies offline."""
+    import hashlib
+    import re
+    out = []
+    for index, line in enumerate(lines):
+        if index > 0:
+            prev = "sha256:" + hashlib.sha256(out[-1].encode()).hexdigest()
+            line = re.sub(r'"prev":"[^"]*"', f'"prev":"{prev}"', line)
+        out.append(line)
+    return out
+
+
+def test_verify_with_the_server_catches_an_edited_last_line_and_a_rewritten_tail(audited_coffer, tmp_path):
+    server = audited_coffer
+    root = init_unseal(server, 1, 1)["root_token"]
+    server.call("POST", "sys/mounts/secret", {"type": "kv", "options": {"version": "2"}}, token=root)
+    for index in range(3):
+        server.call("POST", f"secret/data/k{index}", {"data": {"v": str(index)}}, token=root)
+    lines = server.audit_log.read_text().splitlines()
+
+    def verify_with_server(name, candidate):
+        path = write_lines(tmp_path, name, candidate)
+        return subprocess.run([coffer_binary(), "audit", "verify", "-device=file", str(path)],
+                              capture_output=True, text=True, timeout=60, env=server.cli_env(root))
+
+    out = verify_with_server("intact.log", lines)
+    assert out.returncode == 0, out.stderr
+    assert "last line's MAC checked by the server for device file" in out.stdout
+    # The last line edited: the file alone cannot tell, the server's MAC check can.
+    edited_last = lines[:-1] + [lines[-1].replace('"path":"secret/data/k2"', '"path":"secret/data/kX"')]
+    assert edited_last[-1] != lines[-1]
+    assert verify(write_lines(tmp_path, "edited-last-offline.log", edited_last)).returncode == 0
+    out = verify_with_server("edited-last.log", edited_last)
+    assert out.returncode == 2
+    assert f"line {len(lines)}: MAC does not match" in out.stderr
+    # A middle line edited and every later prev recomputed: intact offline, refused by the MAC.
+    forged = list(lines)
+    forged[3] = forged[3].replace('"operation":"update"', '"operation":"read"')
+    assert forged[3] != lines[3]
+    forged = rechain(forged)
+    assert verify(write_lines(tmp_path, "forged-offline.log", forged)).returncode == 0
+    out = verify_with_server("forged.log", forged)
+    assert out.returncode == 2 and "MAC does not match" in out.stderr
