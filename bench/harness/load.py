@@ -104,6 +104,9 @@ def run_wrk(addr, mode, connections, duration_s, env_extra, threads=1, timeout_s
         if line.startswith("BENCH_RESULT "):
             result = json.loads(line[len("BENCH_RESULT "):])
             result["rps"] = result["requests"] / (result["duration_us"] / 1e6) if result["duration_us"] else 0.0
+            if result["pool_exhausted"] and result["seconds_before_empty"] > 0:
+                # The run stopped early on an empty token pool: the rate is over the time it lasted.
+                result["rps"] = result["spent_before_empty"] / result["seconds_before_empty"]
             result["flows_per_s"] = result["flows"] / (result["duration_us"] / 1e6) if result["duration_us"] else 0.0
             non2xx = result["non2xx_exact"]
             result["non2xx"] = non2xx if non2xx is not None else result["status_ge_400"]

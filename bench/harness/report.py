@@ -61,7 +61,8 @@ def markdown(result):
         for kind in ("coffer", "bao"):
             cell = row.get(kind) or {}
             if cell.get("pool_exhausted"):
-                flags.append(f"{kind}: token pool ran out, rate is a lower bound")
+                flags.append(f"{kind}: token pool ran out after {cell['seconds_before_empty']:.1f} s; "
+                             "rate over that time")
             if cell.get("error"):
                 flags.append(f"{kind}: {cell['error']}")
         if flags:

@@ -14,6 +14,18 @@
 
 local threads = {}
 
+-- A monotonic clock (LuaJIT's ffi), to time an unwrap run that ends early on an empty pool.
+local ffi = require("ffi")
+ffi.cdef[[
+   typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+   int clock_gettime(int clock_id, bench_timespec *tp);
+]]
+local function now_s()
+   local ts = ffi.new("bench_timespec")
+   ffi.C.clock_gettime(1, ts)   -- CLOCK_MONOTONIC
+   return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) / 1e9
+end
+
 function setup(thread)
    local id = #threads + 1
    thread:set("thread_id", id)
@@ -51,6 +63,9 @@ pool_out = {}         -- wrapissue mode: tokens collected, read by done()
 flows = 0             -- chain mode: completed issue+unwrap pairs
 non2xx = 0            -- modes with a response() hook: exact count of non-2xx answers
 exhausted = 0         -- unwrap mode: 1 when this thread ran out of tokens
+spent = 0             -- unwrap mode: answers received before the pool ran out
+active_s = 0          -- unwrap mode: seconds from the first request until the pool ran out
+local started_at = nil
 
 local issue_request, json_headers
 
@@ -90,10 +105,12 @@ function request()
    elseif mode == "wrapissue" then
       return issue_request
    elseif mode == "unwrap" then
+      started_at = started_at or now_s()
       used = used + 1
       local t = pool and pool[used]
       if t == nil then
-         -- Out of tokens: flag it, spend a known-bad one (counted as non-2xx), and stop.
+         -- Out of tokens: flag it, note how long the pool lasted, and stop this thread.
+         if exhausted == 0 then active_s = now_s() - started_at end
          exhausted = 1
          wrk.thread:stop()
          return unwrap_request("exhausted-pool")
@@ -115,6 +132,7 @@ local function wrapping_token(body)
 end
 
 local function on_response(status, headers, body)
+   if mode == "unwrap" and exhausted == 0 then spent = spent + 1 end
    if status < 200 or status > 299 then
       non2xx = non2xx + 1
       return
@@ -142,6 +160,7 @@ function done(summary, latency, requests)
       -- nothing: dealing happens before the run (see below)
    end
    local total_flows, total_non2xx, any_exhausted, hooked = 0, 0, 0, response ~= nil
+   local total_spent, longest_active = 0, 0
    local out = os.getenv("BENCH_POOL_OUT")
    local f = nil
    if out and out ~= "" then f = io.open(out, "a") end
@@ -149,6 +168,8 @@ function done(summary, latency, requests)
       total_flows = total_flows + (t:get("flows") or 0)
       total_non2xx = total_non2xx + (t:get("non2xx") or 0)
       any_exhausted = math.max(any_exhausted, t:get("exhausted") or 0)
+      total_spent = total_spent + (t:get("spent") or 0)
+      longest_active = math.max(longest_active, t:get("active_s") or 0)
       if f then
          for _, tok in ipairs(t:get("pool_out") or {}) do f:write(tok, "\n") end
       end
@@ -159,10 +180,11 @@ function done(summary, latency, requests)
    io.write(string.format(
       'BENCH_RESULT {"duration_us":%d,"requests":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d,' ..
       '"mean_us":%.1f,"status_ge_400":%d,"non2xx_exact":%s,"connect_errors":%d,"read_errors":%d,' ..
-      '"write_errors":%d,"timeouts":%d,"flows":%d,"pool_exhausted":%s}\n',
+      '"write_errors":%d,"timeouts":%d,"flows":%d,"pool_exhausted":%s,"spent_before_empty":%d,' ..
+      '"seconds_before_empty":%.6f}\n',
       summary.duration, summary.requests, p(50), p(90), p(99), latency.max, latency.mean, e.status,
       hooked and tostring(total_non2xx) or "null", e.connect, e.read, e.write, e.timeout, total_flows,
-      any_exhausted == 1 and "true" or "false"))
+      any_exhausted == 1 and "true" or "false", total_spent, longest_active))
 end
 
 -- setup() runs for every thread before any starts; deal the pool once all are known.
