@@ -31,9 +31,11 @@ extension CofferCore {
         }
         guard await broker.hasDevices() else { return try await handleLogical(request, node: node) }
 
+        let auth = await auditAuth(request, node: node)
         var record = AuditRecord(
-            kind: .request, time: environment.now(), requestID: environment.uuid(), request: request,
-            auth: await auditAuth(request, node: node), mount: auditMount(request.path, node: node))
+            kind: .request, time: environment.now(), requestID: environment.uuid(),
+            request: await auditedRequest(request, auth: auth, node: node), auth: auth,
+            mount: auditMount(request.path, node: node))
         do {
             try await broker.record(record)
         } catch {
@@ -88,6 +90,23 @@ extension CofferCore {
         return AuditRecord.Auth(
             clientToken: token, accessor: entry.accessor, displayName: entry.displayName, policies: entry.policies,
             metadata: entry.meta, tokenType: entry.type, tokenTTL: entry.ttlSeconds, issueTime: entry.issueTime)
+    }
+
+    /// The request as the log shows it: a write to a target that does not exist yet is a
+    /// `create`, as the ACL check and OpenBao's log call it.
+    private func auditedRequest(_ request: Request, auth: AuditRecord.Auth?, node: ActiveNode) async -> Request {
+        guard request.operation == .update, let auth, let token = request.clientToken else { return request }
+        let caller = Caller(
+            accessor: auth.accessor, policies: auth.policies, displayName: auth.displayName,
+            tokenStorageID: node.tokens.hash(token))
+        guard
+            let operation = try? await aclOperation(
+                request, route: route(request.path, node: node), caller: caller, node: node, now: environment.now()),
+            operation == .create
+        else { return request }
+        var logged = request
+        logged.operation = .create
+        return logged
     }
 
     private func auditMount(_ path: String, node: ActiveNode) -> AuditRecord.Mount? {

@@ -35,7 +35,7 @@ struct AuditChainTests {
         let log = try await writeLog()
         defer { log.cleanup() }
         var lines = log.lines
-        lines[3] = lines[3].replacingOccurrences(of: "\"operation\":\"update\"", with: "\"operation\":\"read\"")
+        lines[3] = lines[3].replacingOccurrences(of: "\"type\":\"response\"", with: "\"type\":\"request\"")
         #expect(lines[3] != log.lines[3])
         #expect(verify(lines) == .altered(line: 4))
     }

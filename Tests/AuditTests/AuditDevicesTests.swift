@@ -31,6 +31,11 @@ struct AuditDevicesTests {
         #expect(request["request"]?.objectValue?["mount_type"] == "kv")
         #expect(request["request"]?.objectValue?["client_token"]
             == .string(try await harness.audit.hash(device: "mem", input: harness.rootToken)))
+        // A first write is a create, as the ACL check and OpenBao's log call it; the next an update.
+        #expect(request["request"]?.objectValue?["operation"] == "create")
+        try await harness.call(.update, "secret/data/app", ["data": ["password": "other"]])
+        let second = try JSONValue.parse(Array((harness.sinks.lines("mem").last ?? "").utf8)).objectValue
+        #expect(second?["request"]?.objectValue?["operation"] == "update")
         for line in lines {
             #expect(!line.contains(secret))
             #expect(!line.contains(harness.rootToken))

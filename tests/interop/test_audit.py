@@ -126,6 +126,7 @@ def test_a_scripted_session_leaves_no_secret_in_clear(audited):
     write = [e for e in entries if e["type"] == "request" and e["request"].get("path") == "secret/data/app/db"
              and e["request"]["operation"] in ("create", "update")]
     assert write, "no audit line for the KV write"
+    assert write[0]["request"]["operation"] == "create", "a first write is logged as create, as OpenBao does"
     assert write[0]["request"]["data"]["data"]["password"] == hashes["kv value"]
     assert write[0]["request"]["client_token"] == hashes["app token"]
     # The unwrap's response carries the secret_id's HMAC; the wrap's response the wrapping token's.
@@ -360,7 +361,7 @@ def test_verify_with_the_server_catches_an_edited_last_line_and_a_rewritten_tail
     assert f"line {len(lines)}: MAC does not match" in out.stderr
     # A middle line edited and every later prev recomputed: intact offline, refused by the MAC.
     forged = list(lines)
-    forged[3] = forged[3].replace('"operation":"update"', '"operation":"read"')
+    forged[3] = forged[3].replace('"type":"response"', '"type":"request"')
     assert forged[3] != lines[3]
     forged = rechain(forged)
     assert verify(write_lines(tmp_path, "forged-offline.log", forged)).returncode == 0
