@@ -176,6 +176,12 @@ def test_unwritable_audit_file_refuses_writes_until_fixed(audited_coffer):
     assert status == 200 and answer["data"]["data"] == {"v": "1"}, "the refused write was applied"
     assert server.call("POST", "secret/data/x", {"data": {"v": "3"}}, token=root)[0] == 200
     assert server.call("GET", "secret/data/x", token=root)[1]["data"]["data"] == {"v": "3"}
+    request = urllib.request.Request(server.addr + "/v1/sys/metrics?format=prometheus",
+                                     headers={"X-Vault-Token": root})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        metrics = response.read().decode()
+    failures = [line for line in metrics.splitlines() if line.startswith('coffer_audit_failures_total{device="file/"}')]
+    assert failures and float(failures[0].split()[-1]) >= 1, failures
 
 
 def test_sighup_follows_the_audit_stanzas_and_reopens_files(audited_coffer):

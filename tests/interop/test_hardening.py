@@ -148,7 +148,8 @@ def test_tls_listener_with_unreadable_certificate_does_not_start(tmp_path):
 def limited():
     server = Server("coffer")
     server.config.write_text(server.config.read_text().replace(
-        "tls_disable = true", 'tls_disable = true\n  max_request_size = 4096\n  http_read_header_timeout = "1s"'))
+        "tls_disable = true",
+        'tls_disable = true\n  max_request_size = 4096\n  http_read_header_timeout = "1s"\n  http_read_timeout = "2s"'))
     server.start()
     yield server
     server.cleanup()
@@ -183,6 +184,26 @@ def test_a_slow_client_is_disconnected(limited):
         assert closed and time.time() - started < 8
     # A client that completes its request in time is served.
     assert limited.call("GET", "sys/seal-status")[0] == 200
+
+
+def test_a_client_that_stalls_in_its_body_is_disconnected(limited):
+    with socket.create_connection(("127.0.0.1", limited.port), timeout=10) as sock:
+        sock.sendall(b"PUT /v1/sys/init HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"secret_")
+        started = time.time()
+        answer = b""
+        try:
+            while True:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+        except ConnectionResetError:
+            pass
+        waited = time.time() - started
+    # Cut off after the body deadline (2s), long before the socket's own 10s timeout, with no answer
+    # that could have come from a request the server ran.
+    assert 1.5 < waited < 8, waited
+    assert b"200 OK" not in answer
 
 
 def test_metrics_need_a_token_and_report_requests_and_state(coffer):
