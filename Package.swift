@@ -159,7 +159,7 @@ let package = Package(
             name: "AuditTests", dependencies: ["Audit", "Core", "Storage", "Engines", "CofferServer"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "CofferServerTests", dependencies: ["CofferServer", "Telemetry"], swiftSettings: swiftSettings),
+            name: "CofferServerTests", dependencies: ["TestSupport", "CofferServer", "Telemetry"], swiftSettings: swiftSettings),
         .testTarget(name: "APITests", dependencies: ["API", "CofferServer", "Core"], swiftSettings: swiftSettings),
     ]
 )
