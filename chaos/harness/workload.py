@@ -79,6 +79,8 @@ class Workload:
         # key's history stays short enough for the search however long the run.
         self.key_seconds = key_seconds
         self.info_backoff = info_backoff
+        self.suspect_seconds = 1.0
+        self._local = threading.local()
         self.keys = []
         self._keys_lock = threading.Lock()
         self.duration, self.max_ops, self.timeout = duration, max_ops, timeout
@@ -100,7 +102,18 @@ class Workload:
     # --- plumbing -----------------------------------------------------------------------------------------
 
     def _node(self, rng):
-        return rng.choice(self.cluster.nodes)
+        """A random node, passing over the ones this client saw unavailable in the last second (as a client
+        with every node's address would), so one dead node does not stall every client on its timeouts."""
+        now = time.monotonic()
+        suspects = getattr(self._local, "suspects", {})
+        healthy = [n for n in self.cluster.nodes if suspects.get(n.name, 0) <= now]
+        return rng.choice(healthy or self.cluster.nodes)
+
+    def _suspect(self, node, outcome):
+        if outcome.status is None or outcome.status >= 500 or not outcome.sent:
+            if not hasattr(self._local, "suspects"):
+                self._local.suspects = {}
+            self._local.suspects[node.name] = time.monotonic() + self.suspect_seconds
 
     def _key(self, rng):
         generation = int((time.time() - self._started) // self.key_seconds)
@@ -136,6 +149,8 @@ class Workload:
             self.history.complete(invocation, "ok", value=None)  # an absent key reads as nothing
             return "ok", None, outcome
         type_ = classify(outcome, changes_state)
+        if type_ != "ok":
+            self._suspect(node, outcome)
         completed = result(outcome) if type_ == "ok" and result is not None else None
         self.history.complete(invocation, type_, value=completed, error=None if type_ == "ok" else describe(outcome))
         return type_, completed, outcome
