@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHAOS
+CHAOS = Path(__file__).resolve().parents[1]  # not imported from conftest: tests/interop has one too
 
 RUN = [sys.executable, str(CHAOS / "run.py"), "run", "--nodes", "3", "--nemesis", "none", "--duration", "20",
        "--seed", "11"]
