@@ -60,7 +60,7 @@ def arguments():
 def lincheck_binary(explicit):
     if explicit:
         return explicit
-    if os.environ.get("COFFER_LINCHECK"):
+    if os.environ.get("COFFER_LINCHECK") and Path(os.environ["COFFER_LINCHECK"]).exists():
         return os.environ["COFFER_LINCHECK"]
     binary = Path(subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, check=True,
                                  capture_output=True, text=True).stdout.strip()) / "coffer-lincheck"
@@ -151,6 +151,7 @@ def main():
     history = History(out / "history.jsonl")
     records, final_elements, converged = [], None, {"valid": "unknown", "error": "not reached"}
     workload = None
+    proxy_status = None
     try:
         server_env = dict(item.split("=", 1) for item in args.server_env)
         cluster = Cluster(args.server, args.nodes, out / "cluster", table, clock="clock-jump" in args.nemesis,
@@ -185,6 +186,8 @@ def main():
         cluster.wait_leader(60)
         final_elements = final_reads(cluster, workload, history)
         converged = convergence(cluster, workload)
+        # Connections the proxy could not attribute to a node were never cut: the report says how many.
+        proxy_status = cluster.proxy_command({"op": "status"})
     except KeyboardInterrupt as why:
         harness_errors.append(f"interrupted: {why}")
     except Exception as error:
@@ -211,7 +214,7 @@ def main():
         "duration_s": round(duration, 1), "operations": sum(sum(c.values()) for c in checker.counts(events).values()),
         "valid": valid, "checks": checks, "counts": checker.counts(events), "schedule": records,
         "planned": [{"offset": o, "faults": c, "hold": h} for o, c, h in schedule],
-        "failovers": failovers, "failover": report.failover_summary(failovers), "harness_errors": harness_errors,
+        "failovers": failovers, "proxy": proxy_status, "failover": report.failover_summary(failovers), "harness_errors": harness_errors,
     }
     problem = report.plot(events, records, out / "plot.png",
                           f"{args.server} x{args.nodes}, seed {seed}: throughput and latency, faults shaded")

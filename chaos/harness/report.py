@@ -47,6 +47,9 @@ def markdown(report):
     for record, f in zip(report["schedule"], report["failovers"]):
         lines.append(f"| {record['offset']:.0f} | {'+'.join(record['faults'])} | {json.dumps(record['details'])} "
                      f"| {json.dumps(record['skipped']) if record['skipped'] else ''} | {f['seconds']} |")
+    proxy = report.get("proxy") or {}
+    lines += ["", f"Cluster proxy: {proxy.get('connections')} connections, {proxy.get('unidentified')} not attributed "
+              f"to a node (never cut), {proxy.get('held_bytes')} bytes held by partitions."]
     if report["harness_errors"]:
         lines += ["", "## Harness errors", ""] + [f"- {e}" for e in report["harness_errors"]]
     lines += ["", "Files: history.jsonl (Jepsen-shaped events), report.json, plot.png, cluster/*/server.log"]
