@@ -41,6 +41,20 @@ class Fault:
     def _followers(self, leader):
         return [n for n in self.cluster.nodes if n is not leader]
 
+    def _learners(self):
+        """Nodes outside the voter set (a rejoined node before its promotion): a side that counted them
+        would look like a majority without one."""
+        try:
+            voters = self.cluster.voters()
+        except Exception:
+            voters = None
+        if not voters:
+            return []
+        learners = [n for n in self.cluster.nodes if n.name not in voters]
+        if learners:
+            self.detail["non_voters"] = [n.name for n in learners]
+        return learners
+
     def start(self):
         c, kind = self.cluster, self.kind
         if kind == "kill-leader":
@@ -65,9 +79,11 @@ class Fault:
         elif kind == "partition-halves":
             # The old leader lands in the minority, so the majority must elect and the minority must not serve.
             leader = self._leader()
-            others = self._followers(leader)
+            learners = [n for n in self._learners() if n is not leader]
+            others = [n for n in self._followers(leader) if n not in learners]
             self.rng.shuffle(others)
-            minority = [leader] + others[: (len(c.nodes) - 1) // 2 - 1]
+            voting = len(c.nodes) - len(learners)
+            minority = [leader] + others[: (voting - 1) // 2 - 1] + learners
             majority = [n for n in c.nodes if n not in minority]
             self.victims = minority
             self.detail["majority"] = [n.name for n in majority]

@@ -20,12 +20,16 @@ class StubCluster:
         self.nodes = [StubNode(f"n{i + 1}") for i in range(size)]
         self._leader = self.nodes[leader]
         self.blocked = None
+        self.voter_names = [n.name for n in self.nodes]
 
     def leader(self):
         return self._leader
 
     def block(self, links):
         self.blocked = set(links)
+
+    def voters(self):
+        return self.voter_names
 
 
 def cut(size, kind, seed=1):
@@ -84,3 +88,12 @@ def test_schedule_cycles_through_every_kind_once_for_the_smoke_run():
     assert nemesis.plan(nemesis.parse("none"), 7, 60, 6, 4) == []
     with pytest.raises(SystemExit):
         nemesis.parse("kill-everything")
+
+
+def test_a_non_voter_is_not_counted_in_the_majority():
+    for seed in range(10):
+        cluster = StubCluster(5)
+        cluster.voter_names = ["n1", "n2", "n3", "n4"]  # n5 rejoined and is not promoted yet
+        detail = nemesis.Fault("partition-halves", cluster, random.Random(seed)).start()
+        assert "n5" in detail["victims"] and detail["non_voters"] == ["n5"]
+        assert len([n for n in detail["majority"] if n in cluster.voter_names]) >= 3
