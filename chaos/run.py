@@ -130,7 +130,7 @@ def main():
     quiet_s = args.quiet_seconds or (4.0 if smoke else 10.0)
     duration = args.duration or (quiet_s + max(1, len(combos)) * (fault_s + quiet_s) if smoke else 300.0)
     schedule = nemesis.plan(combos, seed, duration, fault_s, quiet_s, cycle=smoke)
-    out = Path(args.out or HERE / "results" / f"{args.server}-{args.mode}-{seed}")
+    out = Path(args.out or HERE / "results" / f"{args.server}-{args.mode}-{seed}").resolve()  # nodes run in their own folders
     out.mkdir(parents=True, exist_ok=True)
     # A fresh run in the folder: the harness's own files from an earlier run are removed, nothing else.
     shutil.rmtree(out / "cluster", ignore_errors=True)
