@@ -44,12 +44,11 @@ public struct AuditDeviceConfig: Sendable, Equatable {
         return ["1", "t", "T", "true", "TRUE", "True"].contains(value)
     }
 
-    /// Options a device type accepts; any other is refused, naming it.
+    /// Options a device type accepts; any other is refused, naming it, rather than
+    /// accepted and ignored (an operator who sets a filter must not believe it applies).
     static let knownOptions: [String: Set<String>] = [
-        "file": ["file_path", "path", "log_raw", "hmac_accessor", "mode", "prefix", "format", "elide_list_responses",
-                 "fallback", "filter", "exclude"],
-        "socket": ["address", "socket_type", "write_timeout", "log_raw", "hmac_accessor", "prefix", "format",
-                   "elide_list_responses", "fallback", "filter", "exclude"],
+        "file": ["file_path", "path", "log_raw", "hmac_accessor", "mode", "prefix", "format"],
+        "socket": ["address", "socket_type", "write_timeout", "log_raw", "hmac_accessor", "prefix", "format"],
     ]
 }
 

@@ -61,5 +61,8 @@ struct AuditConfigTests {
         #expect(throws: ConfigError.self) {
             try ServerConfig.parse(base + "audit \"file\" { options { file_path = \"x\" } }")
         }
+        #expect(throws: ConfigError(message: "line 6: audit device \"a/\": unknown option \"filter\"")) {
+            try ServerConfig.parse(base + "audit \"file\" \"a\" { options { file_path = \"x\"\nfilter = \"y\" } }")
+        }
     }
 }
