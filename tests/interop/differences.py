@@ -36,3 +36,19 @@ VOLATILE = {
 # Seen in OpenBao 2.7.2, not copied: among 20 concurrent requests on a num_uses=1 token,
 # one loser sometimes gets 500 instead of 403. Coffer answers 403 to every loser.
 CONCURRENT_SINGLE_USE_500 = True
+
+# Audit entries: fields OpenBao writes that Coffer does not, per part of an entry -> reason.
+# Coffer adds one field of its own to every line: "chain" (seq, prev, mac; see the Audit module).
+AUDIT_NOT_SENT = {
+    "auth": {
+        "policy_results": "Which policies granted the request: Coffer's ACL does not report it yet.",
+    },
+    "request": {
+        "client_id": "OpenBao's client-count id (an entity or a token hash); Coffer has no client counting.",
+        "mount_running_version": "Plugin versions; Coffer's engines are built in and unversioned.",
+        "remote_port": "Coffer's core sees the client's address, not its port.",
+    },
+    "response": {
+        "mount_running_plugin_version": "Plugin versions, as above.",
+    },
+}

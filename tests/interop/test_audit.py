@@ -373,3 +373,31 @@ def test_verify_with_the_server_catches_an_edited_last_line_and_a_rewritten_tail
     assert verify(write_lines(tmp_path, "forged-offline.log", forged)).returncode == 0
     out = verify_with_server("forged.log", forged)
     assert out.returncode == 2 and "MAC does not match" in out.stderr
+
+
+def kv_write_entries(server):
+    root = init_unseal(server, 1, 1)["root_token"]
+    assert server.call("POST", "sys/mounts/secret", {"type": "kv", "options": {"version": "2"}}, token=root)[0] == 204
+    assert server.call("POST", "secret/data/d", {"data": {"v": "1"}}, token=root)[0] == 200
+    lines = [e for e in audit_entries(server) if e["request"].get("path") == "secret/data/d"]
+    assert [e["type"] for e in lines] == ["request", "response"]
+    return lines
+
+
+def test_audit_entries_have_openbaos_fields_but_the_listed_ones():
+    from differences import AUDIT_NOT_SENT
+    servers = [start_with_audit("coffer"), start_with_audit("bao")]
+    try:
+        coffer_lines, bao_lines = (kv_write_entries(server) for server in servers)
+    finally:
+        for server in servers:
+            server.cleanup()
+    for coffer_entry, bao_entry in zip(coffer_lines, bao_lines):
+        assert set(coffer_entry) - {"chain"} == set(bao_entry), (set(coffer_entry), set(bao_entry))
+        for part in ("auth", "request", "response"):
+            if part not in bao_entry:
+                continue
+            only_bao = set(bao_entry[part]) - set(coffer_entry[part])
+            only_coffer = set(coffer_entry[part]) - set(bao_entry[part])
+            assert only_bao == set(AUDIT_NOT_SENT[part]), (part, only_bao)
+            assert not only_coffer, (part, only_coffer)
