@@ -130,7 +130,8 @@ def main():
     quiet_s = args.quiet_seconds or (4.0 if smoke else 10.0)
     duration = args.duration or (quiet_s + max(1, len(combos)) * (fault_s + quiet_s) if smoke else 300.0)
     schedule = nemesis.plan(combos, seed, duration, fault_s, quiet_s, cycle=smoke)
-    out = Path(args.out or HERE / "results" / f"{args.server}-{args.mode}-{seed}").resolve()  # nodes run in their own folders
+    # Absolute, because every node runs in its own folder.
+    out = Path(args.out or HERE / "results" / f"{args.server}-{args.mode}-{seed}").resolve()
     out.mkdir(parents=True, exist_ok=True)
     # A fresh run in the folder: the harness's own files from an earlier run are removed, nothing else.
     shutil.rmtree(out / "cluster", ignore_errors=True)
@@ -168,8 +169,8 @@ def main():
             harness_errors.append(f"the {args.server} cluster could not be started: {error}")
             print(f"chaos: the {args.server} cluster could not be started: {error}", flush=True)
             return 2
-        workload = Workload(cluster, history, seed, clients=args.clients, keys=args.keys, duration=duration,
-                            rate=args.rate, reads=args.reads, key_seconds=args.key_seconds)
+        workload = Workload(cluster, history, seed, clients=args.clients, keys=args.keys, rate=args.rate,
+                            reads=args.reads, key_seconds=args.key_seconds)
         workload.start()
         runner = nemesis.Nemesis(cluster, history, seed, schedule, log=lambda m: print("chaos: " + m, flush=True))
         stop = threading.Event()
@@ -214,7 +215,9 @@ def main():
         "duration_s": round(duration, 1), "operations": sum(sum(c.values()) for c in checker.counts(events).values()),
         "valid": valid, "checks": checks, "counts": checker.counts(events), "schedule": records,
         "planned": [{"offset": o, "faults": c, "hold": h} for o, c, h in schedule],
-        "failovers": failovers, "proxy": proxy_status, "failover": report.failover_summary(failovers), "harness_errors": harness_errors,
+        "failovers": failovers, "proxy": proxy_status,
+        "active_seen": workload.active_changes if workload else [],
+        "failover": report.failover_summary(failovers), "harness_errors": harness_errors,
     }
     problem = report.plot(events, records, out / "plot.png",
                           f"{args.server} x{args.nodes}, seed {seed}: throughput and latency, faults shaded")

@@ -7,6 +7,9 @@ import statistics
 from .history import pair
 
 
+VERDICTS = {True: "PASS", False: "FAIL"}
+
+
 def percentile(values, fraction):
     if not values:
         return None
@@ -33,7 +36,7 @@ def markdown(report):
     lines = [f"# chaos run: {report['server']} x{report['nodes']}, seed {report['seed']}", "",
              f"- command: `{report['command']}`",
              f"- duration: {report['duration_s']} s of workload, {report['operations']} operations",
-             f"- verdict: **{'PASS' if report['valid'] is True else 'FAIL' if report['valid'] is False else 'UNKNOWN'}**",
+             f"- verdict: **{VERDICTS.get(report['valid'], 'UNKNOWN')}**",
              "", "## Checkers", ""]
     for name, verdict in report["checks"].items():
         lines.append(f"- {name}: {verdict.get('valid')}")

@@ -71,8 +71,8 @@ def setup(cluster):
 
 
 class Workload:
-    def __init__(self, cluster, history, seed, clients=8, keys=5, duration=60.0, max_ops=200_000,
-                 timeout=3.0, rate=40.0, reads="any", key_seconds=10.0, info_backoff=1.0):
+    def __init__(self, cluster, history, seed, clients=8, keys=5, max_ops=200_000, timeout=3.0, rate=40.0,
+                 reads="any", key_seconds=10.0, info_backoff=1.0):
         self.cluster, self.history = cluster, history
         self.seed, self.clients, self.key_slots = seed, clients, keys
         # Keys are renewed every key_seconds (k0g0, k0g1, ...), as Jepsen's independent keys do, so each
@@ -83,7 +83,7 @@ class Workload:
         self._local = threading.local()
         self.keys = []
         self._keys_lock = threading.Lock()
-        self.duration, self.max_ops, self.timeout = duration, max_ops, timeout
+        self.max_ops, self.timeout = max_ops, timeout  # the run stops the clients; max_ops bounds them too
         self.pause = 1.0 / rate  # each client's gap between operations: a bounded load
         self.role_id = None
         # "any": register reads go to any node (a standby must not answer stale); "active": to the node last
