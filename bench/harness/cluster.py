@@ -7,6 +7,7 @@ PID (SIGTERM, then SIGKILL) when the cluster is stopped, even after a failure.""
 
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -43,10 +44,27 @@ RETRY_JOIN = """  retry_join {{
 """
 
 
+_taken = set()
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port below the kernel's ephemeral range, so that outgoing connections (wrk's,
+    other tests') cannot take it between this pick and the server's bind."""
+    low, _ = (int(x) for x in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(max(1024, low - 12000), low)
+        if port in _taken:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _taken.add(port)
+        return port
+    raise RuntimeError("no free port found below the ephemeral range")
 
 
 def bao_binary() -> str:
