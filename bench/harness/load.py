@@ -40,7 +40,7 @@ def start_profile(pids, duration_s, out):
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
-def finish_profile(process, data, report):
+def finish_profile(process, data, report, binary_name="coffer"):
     """Waits for perf, then writes a flat profile (self time, demangled) next to its data."""
     if process is None:
         return
@@ -53,7 +53,7 @@ def finish_profile(process, data, report):
                            "--sort", "comm,dso,symbol", "-g", "none"], capture_output=True, text=True, timeout=300)
     # Inclusive time of Coffer's own functions: where in the request path the time goes.
     inclusive = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--children", "--percent-limit", "2",
-                                "--sort", "symbol", "--dsos", "coffer", "-g", "none"],
+                                "--sort", "symbol", "--dsos", binary_name, "-g", "none"],
                                capture_output=True, text=True, timeout=300)
     text = ("## self time by thread, library and symbol\n" + flat.stdout +
             "\n## inclusive time of functions in the coffer binary\n" + inclusive.stdout)
@@ -67,7 +67,8 @@ def finish_profile(process, data, report):
     Path(report).write_text(text)
 
 
-def run_wrk(addr, mode, connections, duration_s, env_extra, threads=1, timeout_s=10, cpu_pids=(), profile=None):
+def run_wrk(addr, mode, connections, duration_s, env_extra, threads=1, timeout_s=10, cpu_pids=(), profile=None,
+            binary_name="coffer"):
     """One wrk run. `cpu_pids`: server processes whose CPU time the run also reports (per
     request, all of them together). `profile`: a path prefix; when given, the run is
     recorded with perf."""
@@ -99,7 +100,7 @@ def run_wrk(addr, mode, connections, duration_s, env_extra, threads=1, timeout_s
                 perf.wait()
     cpu_after = {pid: cpu_ticks(pid) for pid in cpu_pids}
     if perf is not None:
-        finish_profile(perf, f"{profile}.data", f"{profile}.txt")
+        finish_profile(perf, f"{profile}.data", f"{profile}.txt", binary_name)
     for line in out.splitlines():
         if line.startswith("BENCH_RESULT "):
             result = json.loads(line[len("BENCH_RESULT "):])
