@@ -106,10 +106,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "HA",
+            dependencies: [
+                "Core", "Cluster", "Raft", "Storage", "LMDB", "Barrier", "Engines",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "API",
             dependencies: [
                 "Core",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -117,8 +127,8 @@ let package = Package(
         .target(
             name: "CofferServer",
             dependencies: [
-                "API", "Audit", "Core", "HCL", "Storage", "Barrier", "Engines", "AppRole", "Telemetry",
-                "CSystemHardening",
+                "API", "Audit", "Core", "HCL", "Storage", "Barrier", "Engines", "AppRole", "Telemetry", "HA",
+                "CSystemHardening", "Cluster",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -160,6 +170,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CofferServerTests", dependencies: ["TestSupport", "CofferServer", "Telemetry"], swiftSettings: swiftSettings),
+        .testTarget(name: "HATests", dependencies: ["HA", "Cluster", "Raft", "Storage", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "APITests", dependencies: ["API", "CofferServer", "Core"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Storage
 
@@ -195,6 +196,71 @@ public actor Barrier: Storage {
         guard case .unsealed(let unsealed) = state else { throw BarrierError.sealed }
         let record = try sealRootKey(unsealed.rootKey, under: newUnsealKey)
         try await physical.put(Self.rootKeyPath, record)
+    }
+
+    /// Re-reads the keyring from physical storage with the root key in memory. A standby
+    /// applies the active node's writes as ciphertext and never decrypts them, so a key
+    /// rotation made elsewhere reaches its memory only through this call (made when it
+    /// becomes active). Requires the barrier unsealed.
+    public func reloadKeyring() async throws {
+        await beginKeyOperation()
+        defer { endKeyOperation() }
+
+        guard case .unsealed(let unsealed) = state else { throw BarrierError.sealed }
+        guard let record = try await physical.get(Self.keyringPath) else {
+            throw BarrierError.malformed("the root key exists but the keyring is missing")
+        }
+        let keyring = try openKeyring(record, rootKey: unsealed.rootKey)
+        guard case .unsealed(var current) = state, current.rootKey === unsealed.rootKey else {
+            keyring.zeroAll()
+            throw BarrierError.sealed
+        }
+        current.keyring.zeroAll()
+        current.keyring = keyring
+        state = .unsealed(current)
+    }
+
+    // MARK: - Joining a cluster
+
+    /// Encrypts `plaintext` for a node that is joining the cluster, under a key derived
+    /// (HKDF-SHA256) from the root key and bound to `context` (the joiner's node id and the
+    /// purpose). Only a node that can open the root key record, that is, one unsealed with
+    /// this cluster's shares, can read it: see ``openForJoin(_:context:rootKeyRecord:unsealKey:)``.
+    public func sealForJoin(_ plaintext: [UInt8], context: String) throws -> [UInt8] {
+        guard case .unsealed(let unsealed) = state else { throw BarrierError.sealed }
+        let key = try Self.joinKey(rootKey: unsealed.rootKey)
+        defer { key.zero() }
+        return try BarrierEnvelope.seal(plaintext, key: key, term: 0, path: "join/" + context)
+    }
+
+    /// Opens what ``sealForJoin(_:context:)`` sealed, on a node that has no keyring yet: the
+    /// root key comes from `rootKeyRecord` (the cluster's stored record, as the leader sent
+    /// it) opened with `unsealKey`. Throws ``BarrierError/invalidUnsealKey`` when the key is
+    /// not this cluster's, ``BarrierError/integrity(path:)`` when the blob was altered.
+    public static func openForJoin(
+        _ sealed: [UInt8], context: String, rootKeyRecord: [UInt8], unsealKey: SecretKey
+    ) throws -> [UInt8] {
+        let parts = try BarrierEnvelope.parse(rootKeyRecord)
+        var plaintext: Data
+        do {
+            plaintext = try BarrierEnvelope.open(parts, key: unsealKey, path: rootKeyPath)
+        } catch {
+            throw BarrierError.invalidUnsealKey
+        }
+        defer { plaintext.withUnsafeMutableBytes { secureZero($0) } }
+        let rootKey = try SecretKey(bytes: plaintext)
+        defer { rootKey.zero() }
+        let key = try joinKey(rootKey: rootKey)
+        defer { key.zero() }
+        return [UInt8](try BarrierEnvelope.open(BarrierEnvelope.parse(sealed), key: key, path: "join/" + context))
+    }
+
+    private static func joinKey(rootKey: SecretKey) throws -> SecretKey {
+        let derived = rootKey.withUnsafeBytes { bytes in
+            HKDF<SHA256>.deriveKey(
+                inputKeyMaterial: SymmetricKey(data: bytes), info: Array("coffer cluster join".utf8), outputByteCount: 32)
+        }
+        return try derived.withUnsafeBytes { try SecretKey(bytes: $0) }
     }
 
     // MARK: - Storage

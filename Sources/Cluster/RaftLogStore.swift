@@ -39,9 +39,22 @@ public final class RaftLogStore: Sendable {
 
     /// Opens (creating if needed) the store in directory `path`. `configuration` must not set `noSync`
     /// outside tests: that would void the durability guarantee above.
-    public init(path: String, configuration: Environment.Configuration) throws(RaftLogStoreError) {
+    public convenience init(path: String, configuration: Environment.Configuration) throws(RaftLogStoreError) {
+        let environment: Environment
         do {
             environment = try Environment(path: path, configuration: configuration)
+        } catch {
+            throw Self.typed(error)
+        }
+        try self.init(environment: environment)
+    }
+
+    /// Uses an open environment, which may also hold the state machine's own databases: then
+    /// `persist(_:applying:)` makes a `Ready`'s log writes and the state machine's writes for it one
+    /// transaction and one fsync.
+    public init(environment: Environment) throws(RaftLogStoreError) {
+        self.environment = environment
+        do {
             entryDatabase = try environment.openDatabase("raft.entries")
             hardStateDatabase = try environment.openDatabase("raft.hardState")
             snapshotDatabase = try environment.openDatabase("raft.snapshot")
@@ -71,6 +84,23 @@ public final class RaftLogStore: Sendable {
     public func persist(_ ready: Ready) throws(RaftLogStoreError) {
         guard ready.mustPersist else { return }
         try write { transaction throws in try persist(ready, transaction) }
+    }
+
+    /// Like `persist(_:)`, and in the same write transaction runs `apply` (the state machine's writes for
+    /// `ready.snapshot` and `ready.committedEntries`, into other databases of this environment) and records
+    /// `applied` as the applied index. One commit, one fsync: the log, the hard state, the state machine and
+    /// its applied index can never disagree after a crash. `ready.snapshot` is stored as given; pass it with
+    /// its data stripped when the state machine keeps the data itself.
+    public func persist(
+        _ ready: Ready, applied: LogIndex?, applying apply: (WriteTransaction) throws -> Void
+    ) throws(RaftLogStoreError) {
+        try write { transaction throws in
+            try persist(ready, transaction)
+            try apply(transaction)
+            if let applied {
+                try transaction.put(Self.currentKey, Self.encodeApplied(applied), in: appliedDatabase)
+            }
+        }
     }
 
     /// Writes the state a brand-new node starts from (e.g. `PersistentState.bootstrap(voters:)`): its

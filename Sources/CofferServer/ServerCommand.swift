@@ -2,7 +2,9 @@ import API
 import AppRole
 import Core
 import Engines
+import Cluster
 import Foundation
+import HA
 import Hummingbird
 import Logging
 import Storage
@@ -53,7 +55,8 @@ public enum ServerCommand {
             throw ServerStartError.config("no listener block: add listener \"tcp\" { address = \"...\" }")
         }
         let (host, port) = try parseAddress(listener.address)
-        let physical = try openStorage(config.storage)
+        let cluster = try makeCluster(config, listener: listener, logger: logger)
+        let physical: any Storage = cluster?.storage ?? MemoryStorage()
         let core = try await CofferCore(
             physical: physical,
             options: CoreOptions(
@@ -69,11 +72,21 @@ public enum ServerCommand {
         if options.dev {
             try await bootstrapDev(core: core, options: options, address: listener.address)
         }
+        var forwarder: (@Sendable ([UInt8]) async throws(CoreError) -> [UInt8])?
+        if let cluster {
+            await core.attach(cluster)
+            forwarder = { request throws(CoreError) in try await cluster.forward(request) }
+        }
         let responder = VaultHTTPResponder(
             core: core,
             maxRequestSize: listener.maxRequestSize ?? VaultHTTPResponder.defaultMaxRequestSize,
-            logger: Logger(label: "coffer.api")
+            logger: Logger(label: "coffer.api"),
+            forwarder: forwarder
         )
+        if let cluster {
+            await cluster.setForwardedRequestHandler { request in await responder.serveForwarded(request) }
+            await cluster.startRetryJoin(core: core)
+        }
         let app = Application(
             responder: hardening.metered(responder, core: core),
             // Vault clients send the LIST method; swift-nio's parser refuses it, so it is
@@ -94,6 +107,55 @@ public enum ServerCommand {
         }
         defer { expiration.cancel() }
         try await app.runService()
+        await cluster?.nodeSealed()
+    }
+
+    /// The node's place in a Raft cluster for `storage "raft"`; nil for in-memory storage.
+    static func makeCluster(
+        _ config: ServerConfig, listener: ServerConfig.Listener, logger: Logger
+    ) throws -> RaftCluster? {
+        guard case .raft(let path, let configuredID, let retryJoin) = config.storage else { return nil }
+        try FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let rawID = try configuredID ?? persistedNodeID(in: path)
+        guard let name = ClusterNodeID(rawID) else {
+            throw ServerStartError.config(
+                "node_id \"\(rawID)\" must be a lowercase DNS label: a-z, 0-9 and '-', at most 63 characters")
+        }
+        let (apiHost, apiPort) = try parseAddress(listener.address)
+        let clusterListen = listener.clusterAddress ?? "\(apiHost):\(apiPort + 1)"
+        let (clusterHost, clusterPort) = try parseAddress(clusterListen)
+        let advertisedAPI = config.apiAddr ?? "http://\(listener.address)"
+        let advertisedCluster = config.clusterAddr ?? clusterListen
+        var runtime = RaftRuntime.Options()
+        let environment = ProcessInfo.processInfo.environment
+        if let tick = environment["COFFER_RAFT_TICK_MS"].flatMap(Int.init), tick > 0 {
+            runtime.tickInterval = .milliseconds(tick)
+        }
+        var settings = RaftCluster.Settings(
+            name: name, apiAddress: advertisedAPI, clusterAddress: advertisedCluster, listenHost: clusterHost,
+            listenPort: clusterPort, retryJoin: retryJoin.compactMap(\.leaderAPIAddr), runtime: runtime)
+        #if DEBUG
+        // Planted faults for the chaos harness to prove its checkers can fail. Debug builds only.
+        switch environment["COFFER_DEBUG_FAULT"] {
+        case "stale-reads": settings.unsafeStaleReads = true
+        case "early-ack": settings.runtime.acknowledgeBeforeCommit = true
+        default: break
+        }
+        #endif
+        logger.info("raft storage", metadata: ["node_id": "\(name)", "cluster_address": "\(clusterListen)"])
+        return try RaftCluster(settings: settings, path: path)
+    }
+
+    /// Vault's rule when `node_id` is not set: a random id, kept in the data directory.
+    static func persistedNodeID(in path: String) throws -> String {
+        let file = (path as NSString).appendingPathComponent("node-id")
+        if let data = FileManager.default.contents(atPath: file) {
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let id = "node-" + UUID().uuidString.lowercased().prefix(8)
+        FileManager.default.createFile(atPath: file, contents: Data(id.utf8), attributes: [.posixPermissions: 0o600])
+        return id
     }
 
     /// Every engine and auth method this build can mount, by type.
@@ -142,15 +204,6 @@ public enum ServerCommand {
         }
         guard let config = merged else { throw ServerStartError.config("no config") }
         return config
-    }
-
-    static func openStorage(_ backend: ServerConfig.StorageBackend) throws -> any Storage {
-        switch backend {
-        case .inmem:
-            return MemoryStorage()
-        case .raft(let path, _, _):
-            return try LMDBStorage(path: path)
-        }
     }
 
     static func storageType(_ backend: ServerConfig.StorageBackend) -> String {

@@ -17,7 +17,7 @@ extension CofferCore {
     }
 
     func handleGenerateRoot(_ request: Request, authenticated: Bool) async throws(CoreError) -> Response {
-        guard case .active = state else { throw CoreError.sealed }
+        try requireActiveState()
         let isAttempt = request.path.hasSuffix("/attempt")
         switch (isAttempt, request.operation) {
         case (true, .read):

@@ -239,6 +239,10 @@ extension CofferCore {
             body.authBlock = issued
             response.body = .logical(body)
         }
+        if case .logical(let body) = response.body, body.wrapInfo != nil {
+            // Already a wrapping answer (sys/wrapping/wrap, rewrap): wrapping it again would hide the data.
+            return response
+        }
         if let wrapTTL, (200..<300).contains(response.status), response.body != .none {
             return try await wrap(response, ttl: wrapTTL, creationPath: request.path, node: node)
         }

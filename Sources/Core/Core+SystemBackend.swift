@@ -9,6 +9,11 @@ extension CofferCore {
         _ request: Request, token: TokenEntry, tokenHash: String, acl: ACL, node: ActiveNode, wrapTTL: Int64?
     ) async throws(CoreError) -> Response {
         let path = request.path
+        if let ha, path.hasPrefix("sys/storage/raft/") || path == "sys/ha-status" || path == "sys/step-down",
+            let response = try await ha.handleSystem(request, core: self)
+        {
+            return response
+        }
         switch path {
         case "sys/seal":
             try requireMethod(request, [.update, .create])

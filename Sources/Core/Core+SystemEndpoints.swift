@@ -13,10 +13,10 @@ extension CofferCore {
         case "sys/seal-status": return try sealStatusEndpoint(request)
         case "sys/unseal": return try await handleUnseal(request)
         case "sys/health": return try health(request)
-        case "sys/leader": return try leader(request)
+        case "sys/leader": return try await leader(request)
         case "sys/rekey/init", "sys/rekey/update":
             guard !options.disableUnauthedRekeyEndpoints else { throw CoreError.unsupportedOperation }
-            guard case .active = state else { throw CoreError.sealed }
+            try requireActiveState()
             return try await handleRekey(request, authenticated: false)
         case "sys/generate-root/attempt", "sys/generate-root/update":
             guard !options.disableUnauthedGenerateRootEndpoints else { throw CoreError.unsupportedOperation }
@@ -24,8 +24,36 @@ extension CofferCore {
         default:
             break
         }
-        guard case .active(let node) = state else { throw CoreError.sealed }
-        return try await handleAudited(request, node: node)
+        if let ha, request.path.hasPrefix("sys/storage/raft/"),
+            let response = try await ha.handleUnauthenticated(request, core: self)
+        {
+            return response
+        }
+        switch state {
+        case .active(let node):
+            if let ha {
+                // A leader cut off from its quorum must not answer from a state that may be stale.
+                do {
+                    try await ha.confirmLeadership()
+                } catch {
+                    throw CoreError.standby
+                }
+            }
+            return try await handleAudited(request, node: node)
+        case .standby:
+            throw CoreError.standby
+        default:
+            throw CoreError.sealed
+        }
+    }
+
+    /// Passes on the active node; a standby forwards (`.standby`), anything else is sealed.
+    func requireActiveState() throws(CoreError) {
+        switch state {
+        case .active: return
+        case .standby: throw CoreError.standby
+        default: throw CoreError.sealed
+        }
     }
 
     func requireMethod(_ request: Request, _ allowed: Set<Operation>) throws(CoreError) {
@@ -84,9 +112,9 @@ extension CofferCore {
             "migration": false,
             "storage_type": .string(options.storageType),
         ]
-        if case .active(let node) = state {
-            body["cluster_name"] = .string(node.identity.name)
-            body["cluster_id"] = .string(node.identity.id)
+        if let identity {
+            body["cluster_name"] = .string(identity.name)
+            body["cluster_id"] = .string(identity.id)
         }
         return .object(body)
     }
@@ -110,6 +138,15 @@ extension CofferCore {
 
     // MARK: health and leader
 
+    /// The cluster's name and id, known while unsealed.
+    var identity: ClusterIdentity? {
+        switch state {
+        case .active(let node): node.identity
+        case .standby(let identity): identity
+        default: nil
+        }
+    }
+
     func health(_ request: Request) throws(CoreError) -> Response {
         try requireMethod(request, [.read, .head])
         let code: Int
@@ -118,22 +155,24 @@ extension CofferCore {
             code = try request.queryCode("uninitcode", default: 501)
         case .sealed, .unsealing:
             code = try request.queryCode("sealedcode", default: 503)
+        case .standby:
+            code = try request.queryCode("standbycode", default: 429)
         case .active:
             code = try request.queryCode("activecode", default: 200)
         }
         var body: [String: JSONValue] = [
             "initialized": .bool(isInitialized),
             "sealed": .bool(isSealed),
-            "standby": .bool(isSealed),
+            "standby": .bool(isSealed || isStandby),
             // OpenBao on raft storage reports an active node as "primary".
             "replication_performance_mode": isSealed ? "unknown" : (options.storageType == "raft" ? "primary" : "disabled"),
             "replication_dr_mode": isSealed ? "unknown" : "disabled",
             "server_time_utc": .int(Int64(environment.now().timeIntervalSince1970)),
             "version": .string(options.version),
         ]
-        if case .active(let node) = state {
-            body["cluster_name"] = .string(node.identity.name)
-            body["cluster_id"] = .string(node.identity.id)
+        if let identity {
+            body["cluster_name"] = .string(identity.name)
+            body["cluster_id"] = .string(identity.id)
         }
         if request.operation == .head {
             return Response(status: code, body: .none)
@@ -141,9 +180,21 @@ extension CofferCore {
         return Response(status: code, body: code == 204 ? .none : .raw(.object(body)))
     }
 
-    func leader(_ request: Request) throws(CoreError) -> Response {
+    func leader(_ request: Request) async throws(CoreError) -> Response {
         try requireMethod(request, [.read])
-        guard case .active = state else { throw CoreError.sealed }
+        guard !isSealed else { throw CoreError.sealed }
+        if let ha {
+            let status = await ha.leaderStatus()
+            return .raw([
+                "ha_enabled": true,
+                "is_self": .bool(status.isSelf),
+                "active_time": .string(status.activeTime ?? "0001-01-01T00:00:00Z"),
+                "leader_address": .string(status.leaderAddress),
+                "leader_cluster_address": .string(status.leaderClusterAddress),
+                "performance_standby": false,
+                "performance_standby_last_remote_wal": 0,
+            ])
+        }
         return .raw([
             "ha_enabled": false,
             "is_self": false,

@@ -22,6 +22,12 @@ public actor CofferCore {
 
     var state: NodeState
     var sealConfig: SealConfig?
+    /// The replicated cluster this node belongs to; nil for a node on its own (dev, in-memory).
+    var ha: (any HighAvailability)?
+    /// Collecting shares for a node that is joining a cluster: its keys come from the leader.
+    var joining = false
+    /// When this node last became active (for `sys/leader`).
+    var activeSince: Date?
     var rekey: RekeyOperation?
     var generateRoot: GenerateRootOperation?
     /// Audit devices (see Core+Audit.swift); salts loaded on first use after unseal.
@@ -58,8 +64,35 @@ public actor CofferCore {
     }
 
     public var isSealed: Bool {
-        if case .active = state { return false }
-        return true
+        switch state {
+        case .active, .standby: return false
+        default: return true
+        }
+    }
+
+    /// Whether this node is unsealed in a cluster led by another node.
+    public var isStandby: Bool {
+        if case .standby = state { return true }
+        return false
+    }
+
+    /// The seal configuration (nil before `sys/init`).
+    public var currentSealConfig: SealConfig? { sealConfig }
+
+    /// Makes this node part of a replicated cluster. Call once, before serving.
+    public func attach(_ ha: any HighAvailability) {
+        self.ha = ha
+    }
+
+    /// A node that is joining a cluster learned the cluster's seal configuration from its leader:
+    /// it now takes unseal shares like a sealed member (`sys/seal-status` shows the configuration).
+    public func beginJoin(sealConfig: SealConfig) throws(CoreError) {
+        guard case .uninitialized = state else {
+            throw CoreError.badRequest("node is already initialized; cannot join another cluster")
+        }
+        self.sealConfig = sealConfig
+        joining = true
+        state = .sealed(nil)
     }
 
     // MARK: init
@@ -97,6 +130,7 @@ public actor CofferCore {
             try await defaultMounts().save(to: barrier, key: MountTable.secretsKey)
             try await defaultAuthMounts().save(to: barrier, key: MountTable.authKey)
             try await physical.put(SealConfig.storageKey, Array(JSONEncoder().encode(config)))
+            try await ha?.initialized(barrier: barrier)
             await barrier.seal()
             sealConfig = config
             state = .sealed(nil)
@@ -157,7 +191,7 @@ public actor CofferCore {
         switch state {
         case .uninitialized:
             throw CoreError.badRequest("Vault is not initialized")
-        case .active, .unsealing:
+        case .active, .standby, .unsealing:
             return
         case .sealed(let existing):
             progress = existing ?? UnsealProgress(threshold: config.secretThreshold, nonce: environment.uuid())
@@ -169,6 +203,10 @@ public actor CofferCore {
             state = .unsealing
             do {
                 let key = try combine(shares)
+                if joining, let ha {
+                    try await ha.completeJoin(unsealKey: key)
+                    joining = false
+                }
                 try await openBarrier(with: key)
             } catch {
                 state = .sealed(nil)
@@ -197,34 +235,79 @@ public actor CofferCore {
             throw fault(error, doing: "unseal")
         }
         do {
-            guard let bytes = try await barrier.get(ClusterIdentity.storageKey) else {
-                throw CoreError.internal("cluster identity missing")
+            if let ha {
+                state = .standby(try await loadIdentity())
+                try await ha.nodeUnsealed(self, barrier: barrier)
+                logger.info("unsealed; standby until elected")
+            } else {
+                state = .active(try await loadActiveNode())
+                activeSince = environment.now()
+                logger.info("unsealed")
             }
-            let identity = try JSONDecoder().decode(ClusterIdentity.self, from: Data(bytes))
-            let tokens = try await TokenStore.open(storage: tokenStorage, environment: environment)
-            let mounts = try await MountTable.load(from: barrier, key: MountTable.secretsKey) ?? defaultMounts()
-            let authMounts = try await MountTable.load(from: barrier, key: MountTable.authKey) ?? defaultAuthMounts()
-            var backends: [String: any LogicalBackend] = [:]
-            for entry in mounts.entries + authMounts.entries {
-                if let backend = backendFactory?(entry.type, entry.options ?? [:]) {
-                    backends[entry.uuid] = backend
-                } else if !["system", "identity", "token"].contains(entry.type) {
-                    logger.warning("no backend for mount", metadata: ["type": "\(entry.type)", "path": "\(entry.path)"])
-                }
-            }
-            state = .active(ActiveNode(
-                tokens: tokens, identity: identity, mounts: mounts, authMounts: authMounts, backends: backends,
-                policies: PolicyStore(storage: StorageView(barrier, prefix: "sys/policy/"))))
-            logger.info("unsealed")
         } catch {
             await barrier.seal()
+            state = .sealed(nil)
             throw fault(error, doing: "unseal")
         }
     }
 
+    func loadIdentity() async throws -> ClusterIdentity {
+        guard let bytes = try await barrier.get(ClusterIdentity.storageKey) else {
+            throw CoreError.internal("cluster identity missing")
+        }
+        return try JSONDecoder().decode(ClusterIdentity.self, from: Data(bytes))
+    }
+
+    /// Builds the in-memory state of an active node from storage.
+    func loadActiveNode() async throws -> ActiveNode {
+        let identity = try await loadIdentity()
+        let tokens = try await TokenStore.open(storage: tokenStorage, environment: environment)
+        let mounts = try await MountTable.load(from: barrier, key: MountTable.secretsKey) ?? defaultMounts()
+        let authMounts = try await MountTable.load(from: barrier, key: MountTable.authKey) ?? defaultAuthMounts()
+        var backends: [String: any LogicalBackend] = [:]
+        for entry in mounts.entries + authMounts.entries {
+            if let backend = backendFactory?(entry.type, entry.options ?? [:]) {
+                backends[entry.uuid] = backend
+            } else if !["system", "identity", "token"].contains(entry.type) {
+                logger.warning("no backend for mount", metadata: ["type": "\(entry.type)", "path": "\(entry.path)"])
+            }
+        }
+        return ActiveNode(
+            tokens: tokens, identity: identity, mounts: mounts, authMounts: authMounts, backends: backends,
+            policies: PolicyStore(storage: StorageView(barrier, prefix: "sys/policy/")))
+    }
+
+    /// This node won leadership and has applied every committed write: it becomes the active node.
+    /// The keyring is re-read (another node may have rotated it) and every in-memory table is rebuilt
+    /// from storage, so nothing cached from an earlier term survives.
+    public func stepUp() async throws {
+        guard case .standby = state else { return }
+        do {
+            try await barrier.reloadKeyring()
+            let node = try await loadActiveNode()
+            guard case .standby = state else { return }
+            state = .active(node)
+            activeSince = environment.now()
+            logger.info("active")
+        } catch {
+            logger.error("could not become active", metadata: ["error": "\(type(of: error))"])
+            throw error
+        }
+    }
+
+    /// This node lost leadership: it stops serving and forwards from now on.
+    public func stepDown() {
+        guard case .active(let node) = state else { return }
+        state = .standby(node.identity)
+        activeSince = nil
+        logger.info("standby")
+    }
+
     /// Seals the node: keys are zeroed, in-flight operations needing keys fail.
     public func seal() async {
+        await ha?.nodeSealed()
         await barrier.seal()
+        activeSince = nil
         rekey = nil
         generateRoot = nil
         state = .sealed(nil)

@@ -13,6 +13,8 @@ public enum CoreError: Error, Sendable, Equatable {
     case methodNotAllowed
     /// 503 `Vault is sealed`.
     case sealed
+    /// This node is a standby: the API forwards the request to the active node (503 if it cannot).
+    case standby
     /// 503 with a message: no leader, not ready.
     case unavailable(String)
     /// 500: a fault of ours or of the storage beneath; the message names no secret.
@@ -30,6 +32,7 @@ extension CoreError {
         case .unsupportedOperation: (405, ["unsupported operation"])
         case .methodNotAllowed: (405, [])
         case .sealed: (503, ["Vault is sealed"])
+        case .standby: (503, ["node is a standby and no active node could be reached"])
         case .unavailable(let message): (503, [message])
         case .internal(let message): (500, [message])
         }

@@ -2,12 +2,15 @@
 ///
 /// - `uninitialized`: no seal configuration in storage; only `sys/init` and status.
 /// - `sealed`: keys not in memory; collecting unseal shares.
+/// - `standby`: unsealed, replicating, not the leader.
 /// - `active`: unsealed and serving.
 enum NodeState: Sendable {
     case uninitialized
     case sealed(UnsealProgress?)
     /// Shares reached the threshold; the barrier is being opened. Further shares wait.
     case unsealing
+    /// Unsealed in a cluster whose leader is another node: requests are forwarded there.
+    case standby(ClusterIdentity)
     case active(ActiveNode)
 }
 

@@ -181,6 +181,9 @@ def test_wrap_ttl_bounds(either):
     root = provision(either)
     status, answer = either.call("POST", "sys/wrapping/wrap", {"a": 1}, token=root, headers={"X-Vault-Wrap-TTL": "800h"})
     assert status == 200 and answer["wrap_info"]["ttl"] == 800 * 3600, answer
+    # Wrapped once: unwrapping gives the data back, not another wrapping token.
+    status, unwrapped = either.call("POST", "sys/wrapping/unwrap", {}, token=answer["wrap_info"]["token"])
+    assert status == 200 and unwrapped["data"] == {"a": 1} and unwrapped["wrap_info"] is None, unwrapped
     status, answer = either.call("POST", "sys/wrapping/wrap", {"a": 1}, token=root, headers={"X-Vault-Wrap-TTL": "-5s"})
     assert status == 400 and answer == {
         "errors": ["error parsing X-Vault-Wrap-TTL header: requested wrap ttl cannot be negative"]}

@@ -1,0 +1,54 @@
+import Barrier
+
+/// The seam between the core and a replicated cluster (implemented by the HA module; a node without
+/// one is a cluster of itself that is always active).
+///
+/// The core calls it at the edges of its life: after `sys/init`, when the barrier opens, when the
+/// node seals, and before serving each request. The cluster side calls back `CofferCore.stepUp()` /
+/// `stepDown()` as this node wins or loses leadership.
+public protocol HighAvailability: Sendable {
+    /// `sys/init` wrote the first state (the barrier is still open): this node founds a new cluster
+    /// as its only voter, and may write what the cluster needs behind the barrier.
+    func initialized(barrier: Barrier) async throws
+
+    /// The barrier opened with the cluster's keys: start taking part in the cluster. The node is a
+    /// standby until the cluster side calls `stepUp()`.
+    func nodeUnsealed(_ core: CofferCore, barrier: Barrier) async throws
+
+    /// The node sealed: stop taking part (a sealed node neither votes nor replicates).
+    func nodeSealed() async
+
+    /// Returns once a read from local storage on this active node is linearizable; throws when this
+    /// node is not (or no longer) the leader.
+    func confirmLeadership() async throws
+
+    /// Who leads, as `sys/leader` and `sys/health` report it.
+    func leaderStatus() async -> LeaderStatus
+
+    /// Shares completed the unseal key of a node that is joining: prove it to the leader and receive
+    /// the cluster's state. Returns once the local store holds the keys.
+    func completeJoin(unsealKey: SecretKey) async throws(CoreError)
+
+    /// Unauthenticated cluster endpoints (`sys/storage/raft/join`, `.../bootstrap/*`); nil for others.
+    func handleUnauthenticated(_ request: Request, core: CofferCore) async throws(CoreError) -> Response?
+
+    /// Authenticated cluster endpoints under `sys/` (ACL already checked); nil for others.
+    func handleSystem(_ request: Request, core: CofferCore) async throws(CoreError) -> Response?
+}
+
+/// Who leads the cluster, as this node knows it.
+public struct LeaderStatus: Sendable, Equatable {
+    public var isSelf: Bool
+    /// The leader's `api_addr` and `cluster_addr` ("" when unknown).
+    public var leaderAddress: String
+    public var leaderClusterAddress: String
+    /// When this node last became active (nil unless it is).
+    public var activeTime: String?
+
+    public init(isSelf: Bool, leaderAddress: String, leaderClusterAddress: String, activeTime: String?) {
+        self.isSelf = isSelf
+        self.leaderAddress = leaderAddress
+        self.leaderClusterAddress = leaderClusterAddress
+        self.activeTime = activeTime
+    }
+}

@@ -1,0 +1,112 @@
+import Crypto
+import LMDB
+import Raft
+import Storage
+import Cluster
+
+/// One node's disk: a single LMDB environment holding both the Raft log (`RaftLogStore`'s databases) and the
+/// state machine, the database `coffer` of barrier ciphertext (the same database a single-node store uses).
+///
+/// Because both live in one environment, a `Ready`'s log append, the writes of the entries it commits and the
+/// applied index are one transaction and one fsync (`persist(_:)`): after a crash the state machine is always
+/// exactly at its recorded applied index.
+///
+/// Thread-safety: `Sendable`; reads run on the caller's thread; `persist` is called by one `RaftRuntime` at a time.
+public final class NodeStore: Sendable {
+    public let environment: Environment
+    /// The state machine, readable by anyone (the barrier reads through it).
+    public let data: LMDBStorage
+    public let log: RaftLogStore
+
+    /// Opens (creating if needed) the node's store in directory `path`.
+    public init(path: String) throws {
+        environment = try Environment(path: path, configuration: Environment.Configuration(maxDatabases: 16))
+        data = try LMDBStorage(environment: environment)
+        log = try RaftLogStore(environment: environment)
+    }
+
+    /// Persists `ready` and applies its snapshot (with `snapshotData`, the state machine image) and committed
+    /// entries, in one transaction. Returns nothing: the caller knows what it handed in. An entry whose command
+    /// does not decode is skipped (and counted): every node skips it alike, so their states stay identical.
+    func persist(_ ready: Ready, snapshotData: [UInt8]?) throws -> Int {
+        var stripped = ready
+        if let snapshot = ready.snapshot {
+            stripped.snapshot = Snapshot(metadata: snapshot.metadata, data: [])
+        }
+        let applied = ready.committedEntries.last?.index ?? ready.snapshot?.index
+        var undecodable = 0
+        try log.persist(stripped, applied: applied) { transaction in
+            undecodable = 0
+            if let snapshotData {
+                try install(snapshotData, transaction)
+            }
+            for entry in ready.committedEntries {
+                guard case .command(let bytes) = entry.payload else { continue }
+                guard let batches = try? StorageCommand.decode(bytes) else {
+                    undecodable += 1
+                    continue
+                }
+                for batch in batches { try apply(batch, transaction) }
+            }
+        }
+        return undecodable
+    }
+
+    /// Writes the state machine directly, outside the log: only for `sys/init` on a node that has no log yet
+    /// (its writes become part of the state every later snapshot carries).
+    func writeLocally(_ operations: [StorageOperation]) throws {
+        try environment.write { transaction in try apply(operations, transaction) }
+    }
+
+    private func apply(_ operations: [StorageOperation], _ transaction: WriteTransaction) throws {
+        for operation in operations {
+            switch operation {
+            case .put(let key, let value): try transaction.put(Array(key.utf8), value, in: data.database)
+            case .delete(let key): _ = try transaction.delete(Array(key.utf8), in: data.database)
+            }
+        }
+    }
+
+    /// The whole state machine as one image: (key, value) pairs in key order.
+    public func image() throws -> [UInt8] {
+        try environment.read { transaction in
+            var writer = WireWriter(capacity: 1 << 16)
+            writer.u8(1)
+            try transaction.scan(data.database) { key, value in
+                writer.blob(key)
+                writer.blob(value)
+                return true
+            }
+            return writer.bytes
+        }
+    }
+
+    private func install(_ image: [UInt8], _ transaction: WriteTransaction) throws {
+        var reader = WireReader(image)
+        guard try reader.u8() == 1 else { throw WireDecodingError(reason: "unknown snapshot format") }
+        for key in try transaction.keys(in: data.database) { _ = try transaction.delete(key, in: data.database) }
+        while !reader.isAtEnd {
+            let key = try reader.blob()
+            let value = try reader.blob()
+            try transaction.put(key, value, in: data.database)
+        }
+    }
+
+    /// SHA-256 over every key and value of the state machine, in key order: equal on two nodes exactly when
+    /// they hold the same (encrypted) state. For convergence checks; reveals nothing about the plaintext.
+    public func stateHash() throws -> String {
+        try environment.read { transaction in
+            var hasher = SHA256()
+            try transaction.scan(data.database) { key, value in
+                var lengths = WireWriter(capacity: 8)
+                lengths.u32(UInt32(key.count))
+                lengths.u32(UInt32(value.count))
+                hasher.update(data: lengths.bytes)
+                hasher.update(data: key)
+                hasher.update(data: value)
+                return true
+            }
+            return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        }
+    }
+}

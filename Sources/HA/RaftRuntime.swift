@@ -1,0 +1,651 @@
+import Cluster
+import Crypto
+import Dispatch
+import Foundation
+import Logging
+import Raft
+import Storage
+
+/// Why a replicated write or read was refused or has no known outcome.
+public enum ReplicationError: Error, Equatable, Sendable {
+    /// This node is not the leader (or has not yet applied an entry of its own term); nothing was written.
+    case notLeader
+    /// Another entry was committed at the write's log index: the write was lost and will never apply.
+    case lost
+    /// No outcome within the time limit, or the node stopped: the write may or may not have been committed.
+    case unknownOutcome
+    /// The runtime is stopped (the node was sealed or is shutting down).
+    case stopped
+    /// The membership change was refused by Raft (another change pending, learner not caught up, ...).
+    case membershipRefused(String)
+}
+
+/// Drives one `RaftNode` with real time, a real disk and the cluster transport.
+///
+/// One loop task owns the node: it collects everything that arrived since its last turn (messages, ticks,
+/// proposals, reads), steps them in, then drains `Ready`s: each is persisted together with the state machine
+/// writes it commits in ONE transaction (`NodeStore.persist`), then its messages are sent, then waiting callers
+/// are answered. Requests that arrive while a `Ready` is being made durable wait for the next turn and share
+/// its log entry and fsync: that is the group commit.
+///
+/// Guarantees:
+/// - `write(_:)` returns only once its batch is committed by a quorum, fsync'd here and applied to the local
+///   state machine. It throws `.notLeader` or `.lost` when the batch will never apply, `.unknownOutcome` when
+///   that cannot be known (time limit, stop).
+/// - `confirmLeadership()` returns only once a quorum has confirmed this node's leadership after the call and
+///   the local state machine has applied everything committed before it (Raft's ReadIndex): a read served
+///   afterwards from the local state machine is linearizable.
+///
+/// An actor; the loop is the only code that calls mutating methods of the `RaftNode`.
+public actor RaftRuntime {
+    public struct Options: Sendable {
+        public var tickInterval: Duration
+        public var electionTicks: Int
+        public var heartbeatTicks: Int
+        /// Compact the log once this many entries have been applied since the last snapshot.
+        public var compactionThreshold: UInt64
+        /// Time limit on a write or a read confirmation.
+        public var requestTimeout: Duration
+        #if DEBUG
+        /// Test-only planted bug: acknowledge writes once appended locally, before a quorum has them.
+        public var acknowledgeBeforeCommit = false
+        #endif
+
+        public init(
+            tickInterval: Duration = .milliseconds(50), electionTicks: Int = 10, heartbeatTicks: Int = 1,
+            compactionThreshold: UInt64 = 8192, requestTimeout: Duration = .seconds(10)
+        ) {
+            self.tickInterval = tickInterval
+            self.electionTicks = electionTicks
+            self.heartbeatTicks = heartbeatTicks
+            self.compactionThreshold = compactionThreshold
+            self.requestTimeout = requestTimeout
+        }
+    }
+
+    /// What the node is, as the layer above needs to know it.
+    public enum Leadership: Sendable, Equatable {
+        /// Leader of `term`, with an entry of that term applied locally: its state machine holds every
+        /// committed write, so it may serve.
+        case leader(term: Term)
+        case follower
+    }
+
+    public nonisolated let id: NodeID
+    public nonisolated let name: ClusterNodeID
+    public nonisolated let leadership: AsyncStream<Leadership>
+    private let leadershipContinuation: AsyncStream<Leadership>.Continuation
+
+    let store: NodeStore
+    let transport: any ClusterTransport
+    let options: Options
+    let logger: Logger
+    private let diskQueue = DispatchQueue(label: "coffer.raft.disk")
+
+    private var node: RaftNode
+    private var events: [Event] = []
+    private var wake: CheckedContinuation<Void, Never>?
+    private var stopped = false
+    private var tasks: [Task<Void, Never>] = []
+
+    private var peers: [NodeID: ClusterNodeID] = [:]
+    private var proposals: [LogIndex: PendingWrite] = [:]
+    private var nextReadContext: UInt64 = 1
+    private var readsAwaitingQuorum: [UInt64: PendingRead] = [:]
+    private var readsAwaitingApply: [(index: LogIndex, read: PendingRead)] = []
+    private var ticks: UInt64 = 0
+    private var termStart: (term: Term, index: LogIndex)?
+    private var reported: Leadership = .follower
+    private var snapshotTransfers: Set<NodeID> = []
+    private var lastHeard: [NodeID: ContinuousClock.Instant] = [:]
+    private var incomingSnapshots: [ClusterNodeID: IncomingSnapshot] = [:]
+    /// Called for forwarded requests and control messages from peers; answers become the response payload.
+    private var requestHandler: (@Sendable (ClusterNodeID, ClusterMessage) async -> [UInt8])?
+    /// Called after applied entries touched member records or the configuration changed.
+    private var membershipObserver: (@Sendable () async -> Void)?
+
+    private enum Event {
+        case message(Message)
+        case tick
+        case write([StorageOperation], CheckedContinuation<Void, any Error>)
+        case read(CheckedContinuation<Void, any Error>)
+        case membership(ConfigChange, CheckedContinuation<Void, any Error>)
+        case transfer(NodeID)
+        case snapshotSent(NodeID, Bool)
+        case campaign
+    }
+
+    private struct PendingWrite {
+        var term: Term
+        var waiters: [CheckedContinuation<Void, any Error>]
+        var deadline: UInt64
+    }
+
+    private struct PendingRead {
+        var waiters: [CheckedContinuation<Void, any Error>]
+        var deadline: UInt64
+    }
+
+    private struct IncomingSnapshot {
+        var transfer: UInt64
+        var header: [UInt8]
+        var data: [UInt8]
+        var nextChunk: UInt32
+    }
+
+    /// Starts the runtime over `store` (which must have been initialised: `bootstrap` or `join` a fresh one
+    /// first) and `transport`. The loop, the ticker and the inbound reader run until `stop()`.
+    public init(
+        name: ClusterNodeID, store: NodeStore, transport: any ClusterTransport, options: Options = Options(),
+        logger: Logger = Logger(label: "coffer.raft")
+    ) throws {
+        guard let state = try store.log.load() else {
+            throw ReplicationError.membershipRefused("the raft log was never initialised")
+        }
+        let id = Self.raftID(for: name)
+        self.id = id
+        self.name = name
+        self.store = store
+        self.transport = transport
+        self.options = options
+        var logger = logger
+        logger[metadataKey: "node"] = "\(name)"
+        self.logger = logger
+        let config = RaftConfig(
+            id: id, electionTimeout: options.electionTicks, heartbeatInterval: options.heartbeatTicks,
+            randomSeed: UInt64.random(in: 0...UInt64.max))
+        node = RaftNode(config: config, state: state)
+        (leadership, leadershipContinuation) = AsyncStream.makeStream(of: Leadership.self)
+    }
+
+    /// The Raft id of a node name: the first 8 bytes of SHA-256 of the name (never 0). Every node computes
+    /// the same id for a name, and a transport peer's authenticated name gives its id.
+    public static func raftID(for name: ClusterNodeID) -> NodeID {
+        let digest = SHA256.hash(data: Array(name.rawValue.utf8))
+        let id = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return id == 0 ? 1 : id
+    }
+
+    /// Writes the initial Raft state of a node that founds a cluster with itself as the only voter.
+    ///
+    /// `sys/init` wrote the first state straight into the state machine, outside the log, so the log starts
+    /// from a snapshot at index 1 that stands for it: a node that joins later has nothing at or below index 1
+    /// and so is always sent a snapshot (which carries that state) rather than entries that would miss it.
+    public static func bootstrap(_ store: NodeStore, name: ClusterNodeID) throws {
+        let configuration = Configuration(voters: [raftID(for: name)])
+        let snapshot = Snapshot(metadata: SnapshotMetadata(index: 1, term: 1, configuration: configuration), data: [])
+        try store.log.initialize(
+            PersistentState(hardState: HardState(term: 1, vote: nil, commit: 1), snapshot: snapshot, entries: [],
+                            applied: 1))
+    }
+
+    /// Writes the initial Raft state of a node that will be added to an existing cluster by its leader.
+    public static func prepareToJoin(_ store: NodeStore) throws {
+        if try store.log.load() == nil {
+            try store.log.initialize(.joining)
+        }
+    }
+
+    public func setRequestHandler(_ handler: @escaping @Sendable (ClusterNodeID, ClusterMessage) async -> [UInt8]) {
+        requestHandler = handler
+    }
+
+    public func setMembershipObserver(_ observer: @escaping @Sendable () async -> Void) {
+        membershipObserver = observer
+    }
+
+    public func start() {
+        let tickInterval = options.tickInterval
+        tasks.append(Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: tickInterval)
+                guard let self else { return }
+                await self.enqueue(.tick)
+            }
+        })
+        let inbound = transport.inbound
+        tasks.append(Task { [weak self] in
+            for await message in inbound {
+                guard let self else { return }
+                await self.receive(message)
+            }
+        })
+        tasks.append(Task { [weak self] in await self?.run() })
+        // A node that is the only voter need not wait an election timeout.
+        if node.status.configuration.voters == [id] { enqueue(.campaign) }
+    }
+
+    /// Stops the loop and fails every waiting caller with `.unknownOutcome` (or `.notLeader` for reads).
+    public func stop() async {
+        guard !stopped else { return }
+        stopped = true
+        for task in tasks { task.cancel() }
+        wake?.resume()
+        wake = nil
+        failAll(writes: .unknownOutcome, reads: .stopped)
+        for event in events { fail(event, .stopped) }
+        events = []
+        report(.follower)
+        leadershipContinuation.finish()
+    }
+
+    // MARK: - Requests
+
+    /// Replicates `operations` as one atomic batch (see the type's guarantees).
+    public func write(_ operations: [StorageOperation]) async throws {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueue(.write(operations, continuation))
+        }
+    }
+
+    /// Waits until a read served from the local state machine is linearizable (see the type's guarantees).
+    public func confirmLeadership() async throws {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueue(.read(continuation))
+        }
+    }
+
+    /// Proposes a membership change and waits until it is committed and applied here.
+    public func changeMembership(_ change: ConfigChange) async throws {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueue(.membership(change, continuation))
+        }
+    }
+
+    public func transferLeadership(to target: NodeID) {
+        enqueue(.transfer(target))
+    }
+
+    public var status: RaftStatus { node.status }
+    public var progress: [NodeID: Raft.Progress] { node.progress }
+    public var isStopped: Bool { stopped }
+
+    /// How long ago each peer was last heard from (peers never heard from are absent).
+    public func lastContact() -> [NodeID: Duration] {
+        let now = ContinuousClock.now
+        return lastHeard.mapValues { now - $0 }
+    }
+
+    /// Sets the transport address of every member this node should talk to.
+    public func updatePeers(_ members: [ClusterNodeID: PeerAddress]) async {
+        var next: [NodeID: ClusterNodeID] = [:]
+        for (member, address) in members where member != name {
+            next[Self.raftID(for: member)] = member
+            await transport.updatePeer(member, address: address)
+        }
+        for (raft, member) in peers where next[raft] == nil {
+            await transport.removePeer(member)
+        }
+        peers = next
+    }
+
+    // MARK: - The loop
+
+    private func enqueue(_ event: Event) {
+        guard !stopped else {
+            fail(event, .stopped)
+            return
+        }
+        events.append(event)
+        if let wake {
+            self.wake = nil
+            wake.resume()
+        }
+    }
+
+    private func run() async {
+        while !stopped {
+            if events.isEmpty {
+                await withCheckedContinuation { wake = $0 }
+                continue
+            }
+            let batch = events
+            events = []
+            var writes: [([StorageOperation], CheckedContinuation<Void, any Error>)] = []
+            var reads: [CheckedContinuation<Void, any Error>] = []
+            for event in batch {
+                switch event {
+                case .message(let message): node.step(message)
+                case .tick:
+                    ticks += 1
+                    node.tick()
+                    expireWaiters()
+                case .write(let operations, let continuation): writes.append((operations, continuation))
+                case .read(let continuation): reads.append(continuation)
+                case .membership(let change, let continuation): proposeMembership(change, continuation)
+                case .transfer(let target): try? node.transferLeadership(to: target)
+                case .snapshotSent(let peer, let succeeded):
+                    snapshotTransfers.remove(peer)
+                    node.reportSnapshot(to: peer, succeeded: succeeded)
+                case .campaign: node.campaign()
+                }
+            }
+            if !writes.isEmpty { propose(writes) }
+            if !reads.isEmpty { startRead(reads) }
+            do {
+                try await drainReady()
+            } catch {
+                logger.critical("raft storage failed; this node stops taking part", metadata: ["error": "\(error)"])
+                await stop()
+                return
+            }
+        }
+    }
+
+    private var isServingLeader: Bool {
+        if case .leader = reported { return node.role == .leader }
+        return false
+    }
+
+    private func propose(_ writes: [([StorageOperation], CheckedContinuation<Void, any Error>)]) {
+        guard isServingLeader else {
+            for (_, continuation) in writes { continuation.resume(throwing: ReplicationError.notLeader) }
+            return
+        }
+        let command = StorageCommand.encode(writes.map(\.0))
+        do {
+            let entry = try node.propose(command)
+            proposals[entry.index] = PendingWrite(
+                term: entry.term, waiters: writes.map(\.1), deadline: ticks + timeoutTicks)
+            #if DEBUG
+            if options.acknowledgeBeforeCommit {
+                for (_, continuation) in writes { continuation.resume() }
+                proposals[entry.index]?.waiters = []
+            }
+            #endif
+        } catch {
+            for (_, continuation) in writes { continuation.resume(throwing: ReplicationError.notLeader) }
+        }
+    }
+
+    private func proposeMembership(_ change: ConfigChange, _ continuation: CheckedContinuation<Void, any Error>) {
+        do {
+            let entry = try node.proposeConfigChange(change)
+            proposals[entry.index] = PendingWrite(term: entry.term, waiters: [continuation], deadline: ticks + timeoutTicks)
+        } catch {
+            continuation.resume(throwing: ReplicationError.membershipRefused("\(error)"))
+        }
+    }
+
+    private func startRead(_ waiters: [CheckedContinuation<Void, any Error>]) {
+        guard isServingLeader else {
+            for waiter in waiters { waiter.resume(throwing: ReplicationError.notLeader) }
+            return
+        }
+        let context = nextReadContext
+        nextReadContext += 1
+        do {
+            try node.readIndex(context: context)
+            readsAwaitingQuorum[context] = PendingRead(waiters: waiters, deadline: ticks + timeoutTicks)
+        } catch {
+            for waiter in waiters { waiter.resume(throwing: ReplicationError.notLeader) }
+        }
+    }
+
+    private var timeoutTicks: UInt64 {
+        let tick = max(1, options.tickInterval.components.attoseconds / 1_000_000_000_000_000
+            + options.tickInterval.components.seconds * 1000)
+        let limit = options.requestTimeout.components.seconds * 1000
+            + options.requestTimeout.components.attoseconds / 1_000_000_000_000_000
+        return UInt64(max(1, limit / tick))
+    }
+
+    private func drainReady() async throws {
+        while node.hasReady && !stopped {
+            let ready = node.ready()
+            let snapshotData = ready.snapshot?.data
+            let store = self.store
+            let undecodable = try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<Int, any Error>) in
+                diskQueue.async {
+                    continuation.resume(with: Result { try store.persist(ready, snapshotData: snapshotData) })
+                }
+            }
+            if undecodable > 0 {
+                logger.error("skipped undecodable log entries", metadata: ["count": "\(undecodable)"])
+            }
+            for message in ready.messages { send(message) }
+            var membershipTouched = false
+            if let snapshot = ready.snapshot {
+                membershipTouched = true
+                for (index, pending) in proposals where index <= snapshot.index {
+                    for waiter in pending.waiters { waiter.resume(throwing: ReplicationError.unknownOutcome) }
+                    proposals[index] = nil
+                }
+            }
+            for entry in ready.committedEntries {
+                if let pending = proposals.removeValue(forKey: entry.index) {
+                    let error: ReplicationError? = pending.term == entry.term ? nil : .lost
+                    for waiter in pending.waiters {
+                        if let error { waiter.resume(throwing: error) } else { waiter.resume() }
+                    }
+                }
+                switch entry.payload {
+                case .configuration: membershipTouched = true
+                case .command(let bytes):
+                    if !membershipTouched, Self.mentionsMembers(bytes) { membershipTouched = true }
+                case .empty: break
+                }
+            }
+            for state in ready.readStates {
+                if let read = readsAwaitingQuorum.removeValue(forKey: state.context) {
+                    readsAwaitingApply.append((state.index, read))
+                }
+            }
+            node.advance(ready)
+            let applied = node.status.applied
+            readsAwaitingApply.removeAll { pending in
+                guard pending.index <= applied else { return false }
+                for waiter in pending.read.waiters { waiter.resume() }
+                return true
+            }
+            updateLeadership()
+            compactIfDue()
+            if membershipTouched, let membershipObserver {
+                Task { await membershipObserver() }
+            }
+        }
+    }
+
+    private static let membersMarker = Array("raft/members/".utf8)
+
+    /// Whether an encoded command touches member records (cheap scan for the key prefix).
+    private static func mentionsMembers(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count >= membersMarker.count else { return false }
+        return bytes.withUnsafeBufferPointer { buffer in
+            var index = 0
+            while index + membersMarker.count <= buffer.count {
+                if buffer[index] == membersMarker[0],
+                    membersMarker.indices.allSatisfy({ buffer[index + $0] == membersMarker[$0] })
+                {
+                    return true
+                }
+                index += 1
+            }
+            return false
+        }
+    }
+
+    private func updateLeadership() {
+        let status = node.status
+        if status.role == .leader {
+            if termStart?.term != status.term { termStart = (status.term, status.lastIndex) }
+            if let start = termStart, status.applied >= start.index {
+                report(.leader(term: status.term))
+            }
+        } else {
+            termStart = nil
+            if reported != .follower {
+                failAll(writes: nil, reads: .notLeader)
+            }
+            report(.follower)
+        }
+    }
+
+    private func report(_ leadership: Leadership) {
+        guard leadership != reported else { return }
+        reported = leadership
+        logger.info("leadership changed", metadata: ["leadership": "\(leadership)"])
+        leadershipContinuation.yield(leadership)
+    }
+
+    private func compactIfDue() {
+        let status = node.status
+        let snapshotIndex = node.latestSnapshot?.index ?? 0
+        guard status.applied > snapshotIndex + options.compactionThreshold else { return }
+        do {
+            try node.compact(through: status.applied, snapshotData: [])
+            if let snapshot = node.latestSnapshot { try store.log.compact(to: snapshot) }
+        } catch {
+            logger.warning("log compaction failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func expireWaiters() {
+        for (index, pending) in proposals where pending.deadline <= ticks {
+            for waiter in pending.waiters { waiter.resume(throwing: ReplicationError.unknownOutcome) }
+            proposals[index] = nil
+        }
+        for (context, pending) in readsAwaitingQuorum where pending.deadline <= ticks {
+            for waiter in pending.waiters { waiter.resume(throwing: ReplicationError.notLeader) }
+            readsAwaitingQuorum[context] = nil
+        }
+        readsAwaitingApply.removeAll { pending in
+            guard pending.read.deadline <= ticks else { return false }
+            for waiter in pending.read.waiters { waiter.resume(throwing: ReplicationError.notLeader) }
+            return true
+        }
+    }
+
+    /// Fails waiting reads with `reads`, and waiting writes with `writes` when given (writes of a deposed
+    /// leader may still commit under the next leader, so they are normally left to resolve on apply).
+    private func failAll(writes: ReplicationError?, reads: ReplicationError) {
+        if let writes {
+            for pending in proposals.values {
+                for waiter in pending.waiters { waiter.resume(throwing: writes) }
+            }
+            proposals = [:]
+        }
+        for pending in readsAwaitingQuorum.values {
+            for waiter in pending.waiters { waiter.resume(throwing: reads) }
+        }
+        readsAwaitingQuorum = [:]
+        for pending in readsAwaitingApply {
+            for waiter in pending.read.waiters { waiter.resume(throwing: reads) }
+        }
+        readsAwaitingApply = []
+    }
+
+    private func fail(_ event: Event, _ error: ReplicationError) {
+        switch event {
+        case .write(_, let continuation), .read(let continuation), .membership(_, let continuation):
+            continuation.resume(throwing: error)
+        default: break
+        }
+    }
+
+    // MARK: - Network
+
+    private func send(_ message: Message) {
+        guard let peer = peers[message.to] else { return }
+        if case .installSnapshot = message.kind {
+            sendSnapshot(message, to: peer)
+            return
+        }
+        transport.send(to: peer, ClusterMessage(kind: .raft, payload: RaftWire.encode(message)))
+    }
+
+    /// Streams a snapshot in acknowledged chunks. The image is taken now, at an applied index at or above the
+    /// snapshot's: entries after the snapshot index are full-value puts and deletes, so the follower re-applying
+    /// them on top of the newer image ends in the same state.
+    private func sendSnapshot(_ message: Message, to peer: ClusterNodeID) {
+        guard !snapshotTransfers.contains(message.to) else { return }
+        snapshotTransfers.insert(message.to)
+        let store = self.store
+        let transport = self.transport
+        let logger = self.logger
+        let target = message.to
+        tasks.append(Task { [weak self] in
+            var succeeded = false
+            do {
+                let image = try store.image()
+                var header = message
+                if case .installSnapshot(var snapshot) = header.kind {
+                    snapshot.data = []
+                    header.kind = .installSnapshot(snapshot)
+                }
+                let transfer = UInt64.random(in: 1...UInt64.max)
+                let chunkSize = 4 << 20
+                var offset = 0
+                var chunk: UInt32 = 0
+                repeat {
+                    let end = min(image.count, offset + chunkSize)
+                    var writer = WireWriter(capacity: end - offset + 64)
+                    writer.u64(transfer)
+                    writer.u32(chunk)
+                    writer.bool(end == image.count)
+                    writer.blob(chunk == 0 ? RaftWire.encode(header) : [])
+                    writer.blob(image[offset..<end])
+                    _ = try await transport.request(
+                        to: peer, ClusterMessage(kind: .snapshotChunk, payload: writer.bytes), timeout: .seconds(30))
+                    offset = end
+                    chunk += 1
+                } while offset < image.count
+                succeeded = true
+                logger.info("snapshot sent", metadata: ["peer": "\(peer)", "bytes": "\(image.count)"])
+            } catch {
+                logger.warning("snapshot transfer failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
+            }
+            await self?.enqueue(.snapshotSent(target, succeeded))
+        })
+    }
+
+    private func receive(_ inbound: InboundClusterMessage) async {
+        switch inbound.message.kind {
+        case .raft:
+            guard let message = try? RaftWire.decode(inbound.message.payload),
+                message.to == id, message.from == Self.raftID(for: inbound.from)
+            else { return }
+            lastHeard[message.from] = .now
+            enqueue(.message(message))
+        case .snapshotChunk:
+            receiveChunk(inbound)
+        case .forwardRequest, .control:
+            guard let handler = requestHandler else { return }
+            let transport = self.transport
+            Task {
+                let answer = await handler(inbound.from, inbound.message)
+                transport.send(to: inbound.from, inbound.message.response(payload: answer))
+            }
+        case .forwardResponse:
+            return
+        }
+    }
+
+    private func receiveChunk(_ inbound: InboundClusterMessage) {
+        let from = inbound.from
+        defer { transport.send(to: from, inbound.message.response(payload: [])) }
+        var reader = WireReader(inbound.message.payload)
+        guard let transfer = try? reader.u64(), let chunk = try? reader.u32(), let last = try? reader.bool(),
+            let header = try? reader.blob(), let data = try? reader.blob()
+        else { return }
+        if chunk == 0 {
+            incomingSnapshots[from] = IncomingSnapshot(transfer: transfer, header: header, data: data, nextChunk: 1)
+        } else if var incoming = incomingSnapshots[from], incoming.transfer == transfer, incoming.nextChunk == chunk {
+            incoming.data.append(contentsOf: data)
+            incoming.nextChunk += 1
+            incomingSnapshots[from] = incoming
+        } else {
+            incomingSnapshots[from] = nil
+            return
+        }
+        guard last, let incoming = incomingSnapshots.removeValue(forKey: from),
+            var message = try? RaftWire.decode(incoming.header),
+            message.to == id, message.from == Self.raftID(for: from),
+            case .installSnapshot(var snapshot) = message.kind
+        else { return }
+        snapshot.data = incoming.data
+        message.kind = .installSnapshot(snapshot)
+        enqueue(.message(message))
+    }
+}

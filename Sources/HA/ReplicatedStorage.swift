@@ -1,0 +1,60 @@
+import Storage
+import Synchronization
+
+/// The physical storage under a clustered node's barrier: reads from the local state machine, writes through
+/// the Raft log.
+///
+/// Guarantees (on top of `Storage`'s):
+/// - A write that returns was committed by a quorum, fsync'd and applied here (`RaftRuntime.write`). A write
+///   that throws `ReplicationError.unknownOutcome` may still apply; every other error means it never will.
+/// - Reads see the local state machine. They are linearizable only after `RaftRuntime.confirmLeadership()`,
+///   which the core calls before serving each request on the active node.
+/// - Before the node founds or joins a cluster (`local`), writes go straight to the local store: only
+///   `sys/init` writes then. While sealed (`closed`), writes fail.
+///
+/// Thread-safety: `Sendable`; the mode is behind a mutex.
+public final class ReplicatedStorage: Storage {
+    public enum Mode: Sendable {
+        case local
+        case closed
+        case replicated(RaftRuntime)
+    }
+
+    public let store: NodeStore
+    private let mode: Mutex<Mode>
+
+    public init(store: NodeStore, mode: Mode) {
+        self.store = store
+        self.mode = Mutex(mode)
+    }
+
+    public func setMode(_ next: Mode) {
+        mode.withLock { $0 = next }
+    }
+
+    public func get(_ key: String) async throws -> [UInt8]? {
+        try await store.data.get(key)
+    }
+
+    public func list(prefix: String) async throws -> [String] {
+        try await store.data.list(prefix: prefix)
+    }
+
+    public func put(_ key: String, _ value: [UInt8]) async throws {
+        try await batch([.put(key: key, value: value)])
+    }
+
+    public func delete(_ key: String) async throws {
+        try await batch([.delete(key: key)])
+    }
+
+    public func batch(_ operations: [StorageOperation]) async throws {
+        for operation in operations { try StorageKey.validate(operation.key) }
+        guard !operations.isEmpty else { return }
+        switch mode.withLock({ $0 }) {
+        case .local: try store.writeLocally(operations)
+        case .closed: throw ReplicationError.stopped
+        case .replicated(let runtime): try await runtime.write(operations)
+        }
+    }
+}
