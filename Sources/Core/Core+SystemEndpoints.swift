@@ -14,6 +14,9 @@ extension CofferCore {
         case "sys/unseal": return try await handleUnseal(request)
         case "sys/health": return try health(request)
         case "sys/leader": return try await leader(request)
+        case "sys/seal" where isStandby:
+            // As in Vault: only the active node can be sealed; forwarding would seal another node.
+            throw CoreError.badRequest("cannot seal a standby node; restart it instead, or seal the active node")
         case "sys/rekey/init", "sys/rekey/update":
             guard !options.disableUnauthedRekeyEndpoints else { throw CoreError.unsupportedOperation }
             try requireActiveState()

@@ -395,10 +395,13 @@ public actor RaftRuntime {
             let ready = node.ready()
             let snapshotData = ready.snapshot?.data
             let store = self.store
-            let undecodable = try await withCheckedThrowingContinuation {
-                (continuation: CheckedContinuation<Int, any Error>) in
-                diskQueue.async {
-                    continuation.resume(with: Result { try store.persist(ready, snapshotData: snapshotData) })
+            var undecodable = 0
+            if ready.mustPersist || !ready.committedEntries.isEmpty {
+                undecodable = try await withCheckedThrowingContinuation {
+                    (continuation: CheckedContinuation<Int, any Error>) in
+                    diskQueue.async {
+                        continuation.resume(with: Result { try store.persist(ready, snapshotData: snapshotData) })
+                    }
                 }
             }
             if undecodable > 0 {

@@ -8,5 +8,6 @@ struct OperatorCommand: AsyncParsableCommand {
         subcommands: [
             OperatorInit.self, OperatorUnseal.self, OperatorSeal.self, OperatorRotate.self,
             OperatorKeyStatus.self, OperatorRekey.self, OperatorRotateKeys.self, OperatorRaftCommand.self,
+            OperatorStepDown.self,
         ])
 }

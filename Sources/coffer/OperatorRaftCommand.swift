@@ -4,5 +4,7 @@ import ArgumentParser
 struct OperatorRaftCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raft", abstract: "Interact with the Raft cluster.",
-        subcommands: [RaftListPeers.self, RaftJoin.self, RaftRemovePeer.self, RaftSnapshotCommand.self])
+        subcommands: [
+            RaftListPeers.self, RaftJoin.self, RaftRemovePeer.self, RaftAutopilot.self, RaftSnapshotCommand.self,
+        ])
 }

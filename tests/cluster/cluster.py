@@ -143,6 +143,14 @@ class Cluster:
         self.root_token = None
 
     def start(self, shares=5, threshold=3, wait_voters=True):
+        """Starts, initialises and unseals every node; on any failure stops them all and re-raises."""
+        try:
+            return self._start(shares, threshold, wait_voters)
+        except BaseException:
+            self.cleanup()
+            raise
+
+    def _start(self, shares, threshold, wait_voters):
         for node in self.nodes:
             node.start()
         first = self.nodes[0]

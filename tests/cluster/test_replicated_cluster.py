@@ -40,6 +40,10 @@ def test_three_voters_listed_by_bao_and_one_active(cluster3):
     status, leader = standby.call("GET", "sys/leader")
     assert status == 200 and leader["ha_enabled"] is True and leader["is_self"] is False
     assert leader["leader_address"] == cluster3.active().addr
+    # Only the active node can be sealed; a standby refuses rather than seal another node.
+    status, body = standby.call("PUT", "sys/seal", token=cluster3.root_token)
+    assert status == 400 and "standby" in body["errors"][0], body
+    assert standby.health() == 429 and cluster3.active() is not None
 
 
 def normalise(body):
@@ -270,3 +274,39 @@ def test_node_with_other_keys_cannot_join(cluster3):
             stranger.cleanup()
     finally:
         other.cleanup()
+
+
+def coffer_cli(node, *args, token=None):
+    from cluster import coffer_binary
+    env = {"VAULT_ADDR": node.addr, "PATH": "/usr/bin:/bin", "HOME": str(node.dir)}
+    if token:
+        env["VAULT_TOKEN"] = token
+    return subprocess.run([coffer_binary(), *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_operator_step_down_autopilot_ha_status_and_remove_peer(cluster3):
+    token = cluster3.root_token
+    old = cluster3.active()
+    standby = cluster3.standbys()[0]
+    out = coffer_cli(standby, "operator", "raft", "autopilot", "state", "-format=json", token=token)
+    assert out.returncode == 0, out.stderr
+    state = json.loads(out.stdout)["data"]
+    assert state["healthy"] is True and sorted(state["voters"]) == ["node1", "node2", "node3"]
+    assert state["failure_tolerance"] == 1 and state["leader"] == old.name
+    status, ha = standby.call("GET", "sys/ha-status", token=token)
+    assert status == 200 and sorted(n["hostname"] for n in ha["data"]["nodes"]) == ["node1", "node2", "node3"]
+    assert [n["hostname"] for n in ha["data"]["nodes"] if n["active_node"]] == [old.name]
+    # bao's step-down sent to a standby is forwarded to the active node, which hands leadership on.
+    out = bao(standby, "operator", "step-down", token=token)
+    assert out.returncode == 0, out.stderr
+    cluster3.wait(lambda: (cluster3.active() or old) is not old, 30, "a new active node")
+    out = coffer_cli(standby, "operator", "raft", "autopilot", "set-config", "-server-stabilization-time=5s",
+                     token=token)
+    assert out.returncode == 0, out.stderr
+    status, config = standby.call("GET", "sys/storage/raft/autopilot/configuration", token=token)
+    assert status == 200 and config["data"]["server_stabilization_time"] == "5s"
+    victim = cluster3.standbys()[0]
+    out = coffer_cli(cluster3.active(), "operator", "raft", "remove-peer", victim.name, token=token)
+    assert out.returncode == 0, out.stderr
+    out = coffer_cli(cluster3.active(), "operator", "raft", "list-peers", token=token)
+    assert out.returncode == 0 and victim.name not in out.stdout and out.stdout.count("true") == 2, out.stdout
