@@ -67,6 +67,8 @@ public actor RaftCluster: HighAvailability {
     var healthySince: [String: Date] = [:]
     /// Serves a request a standby forwarded here; set by the server (it runs the HTTP responder).
     var forwardedRequestHandler: (@Sendable ([UInt8]) async -> [UInt8])?
+    /// Receives the Raft status after every handled `Ready` (the server feeds metrics with it).
+    var raftStatusObserver: (@Sendable (RaftStatus) -> Void)?
 
     /// Opens the node's store in `path`. A node whose store has no Raft log yet is uninitialised: `sys/init`
     /// founds a cluster on it, or it joins one.
@@ -76,6 +78,10 @@ public actor RaftCluster: HighAvailability {
         let hasLog = try store.log.load() != nil
         self.storage = ReplicatedStorage(store: store, mode: hasLog ? .closed : .local)
         self.logger = logger
+    }
+
+    public func setRaftStatusObserver(_ observer: @escaping @Sendable (RaftStatus) -> Void) {
+        raftStatusObserver = observer
     }
 
     public func setForwardedRequestHandler(_ handler: @escaping @Sendable ([UInt8]) async -> [UInt8]) {
@@ -197,6 +203,7 @@ public actor RaftCluster: HighAvailability {
             return await self.serve(message, from: from)
         }
         await runtime.setMembershipObserver { [weak self] in await self?.refreshPeers() }
+        if let raftStatusObserver { await runtime.setStatusObserver(raftStatusObserver) }
         await refreshPeers()
         storage.setMode(.replicated(runtime))
         await runtime.start()

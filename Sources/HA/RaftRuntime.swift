@@ -103,6 +103,8 @@ public actor RaftRuntime {
     private var requestHandler: (@Sendable (ClusterNodeID, ClusterMessage) async -> [UInt8])?
     /// Called after applied entries touched member records or the configuration changed.
     private var membershipObserver: (@Sendable () async -> Void)?
+    /// Called with the node's status after every handled `Ready` (metrics).
+    private var statusObserver: (@Sendable (RaftStatus) -> Void)?
 
     private enum Event {
         case message(Message)
@@ -188,6 +190,10 @@ public actor RaftRuntime {
 
     public func setRequestHandler(_ handler: @escaping @Sendable (ClusterNodeID, ClusterMessage) async -> [UInt8]) {
         requestHandler = handler
+    }
+
+    public func setStatusObserver(_ observer: @escaping @Sendable (RaftStatus) -> Void) {
+        statusObserver = observer
     }
 
     public func setMembershipObserver(_ observer: @escaping @Sendable () async -> Void) {
@@ -444,6 +450,7 @@ public actor RaftRuntime {
             }
             updateLeadership()
             compactIfDue()
+            statusObserver?(node.status)
             if membershipTouched, let membershipObserver {
                 Task { await membershipObserver() }
             }

@@ -250,7 +250,7 @@ struct ListMethodRewriterTests {
     /// A real Hummingbird server on a loopback port, built with
     /// ``VaultHTTPServer/http1(configuration:maxHeadBytes:)``, answers two pipelined `LIST` requests on one
     /// connection as `GET ...list=true`.
-    @Test(.timeLimit(.minutes(1))) func serverAcceptsListOverTheWire() async throws {
+    @Test(.timeLimit(.minutes(3))) func serverAcceptsListOverTheWire() async throws {
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let logger = Logger(label: "coffer.test.listverb")
         let app = Application(
