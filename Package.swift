@@ -171,6 +171,7 @@ let package = Package(
         .testTarget(
             name: "CofferServerTests", dependencies: ["TestSupport", "CofferServer", "Telemetry"], swiftSettings: swiftSettings),
         .testTarget(name: "HATests", dependencies: ["HA", "Cluster", "Raft", "Storage", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "APITests", dependencies: ["API", "CofferServer", "Core"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "APITests", dependencies: ["API", "CofferServer", "Core", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -29,8 +29,13 @@ def provision(server):
     status, answer = server.call("POST", "auth/approle/role/trading-engine", {
         "token_policies": ["trading-engine"], "token_ttl": "1h", "secret_id_ttl": "10m"}, token=root)
     assert status == 204, answer
-    status, answer = server.call("POST", "secret/data/trading/exchange-keys/strategy-alpha",
-                                 {"data": {"api_key": "alpha-key-123"}}, token=root)
+    for _ in range(100):
+        status, answer = server.call("POST", "secret/data/trading/exchange-keys/strategy-alpha",
+                                     {"data": {"api_key": "alpha-key-123"}}, token=root)
+        # OpenBao answers 400 for a moment after mounting KV v2 while it "upgrades" the new mount.
+        if status != 400 or "Upgrading from non-versioned" not in str(answer):
+            break
+        time.sleep(0.1)
     assert status == 200, answer
     server.call("POST", "secret/data/trading/exchange-keys/strategy-beta", {"data": {"api_key": "beta"}}, token=root)
     return root
