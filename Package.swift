@@ -128,7 +128,7 @@ let package = Package(
             name: "CofferServer",
             dependencies: [
                 "API", "Audit", "Core", "HCL", "Storage", "Barrier", "Engines", "AppRole", "Telemetry", "HA",
-                "CSystemHardening", "Cluster",
+                "CSystemHardening", "Cluster", "Raft",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

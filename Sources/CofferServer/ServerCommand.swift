@@ -5,6 +5,7 @@ import Engines
 import Cluster
 import Foundation
 import HA
+import Raft
 import Hummingbird
 import Logging
 import Storage
@@ -84,6 +85,12 @@ public enum ServerCommand {
             forwarder: forwarder
         )
         if let cluster {
+            let raftMetrics = hardening.metrics.raft
+            await cluster.setRaftStatusObserver { status in
+                raftMetrics.observe(
+                    term: status.term, commitIndex: status.commit, appliedIndex: status.applied,
+                    leaderID: status.leader.map { String($0, radix: 16) }, isLeader: status.role == .leader)
+            }
             await cluster.setForwardedRequestHandler { request in await responder.serveForwarded(request) }
             await cluster.startRetryJoin(core: core)
         }

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.request
 
 import pytest
 
@@ -40,6 +41,10 @@ def test_three_voters_listed_by_bao_and_one_active(cluster3):
     status, leader = standby.call("GET", "sys/leader")
     assert status == 200 and leader["ha_enabled"] is True and leader["is_self"] is False
     assert leader["leader_address"] == cluster3.active().addr
+    metrics = urllib.request.Request(cluster3.active().addr + "/v1/sys/metrics?format=prometheus",
+                                     headers={"X-Vault-Token": cluster3.root_token})
+    text = urllib.request.urlopen(metrics, timeout=10).read().decode()
+    assert "coffer_raft_is_leader 1" in text and "coffer_raft_term" in text, text[-2000:]
     # Only the active node can be sealed; a standby refuses rather than seal another node.
     status, body = standby.call("PUT", "sys/seal", token=cluster3.root_token)
     assert status == 400 and "standby" in body["errors"][0], body
