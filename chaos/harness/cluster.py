@@ -50,14 +50,26 @@ STATE_HASH_FIELD = "raft_state_hash"
 
 
 def free_ports(count):
-    sockets, ports = [], []
-    for _ in range(count):
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        sockets.append(sock)
-        ports.append(sock.getsockname()[1])
-    for sock in sockets:
-        sock.close()
+    """Ports below the kernel's ephemeral range, free now. A port from the ephemeral range could be taken
+    by some outbound connection while its node is down, and the node could not start again on it."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as handle:
+            ephemeral_low = int(handle.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_low = 32768
+    chooser = random.SystemRandom()
+    ports = []
+    while len(ports) < count:
+        port = chooser.randrange(10000, max(10001, ephemeral_low))
+        if port in ports:
+            continue
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        ports.append(port)
     return ports
 
 
