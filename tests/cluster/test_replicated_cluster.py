@@ -148,21 +148,21 @@ class Writer:
             node = self.nodes[self.counter % len(self.nodes)]
             if not node.alive:
                 continue
+            sent = time.monotonic()
             try:
                 status, _ = node.call("POST", f"secret/data/{key}", {"data": {"n": self.counter}},
                                       token=self.cluster.root_token, timeout=5)
             except OSError:
                 status = None
             if status == 200:
-                self.acknowledged.append((key, self.counter, time.monotonic()))
+                self.acknowledged.append((key, self.counter, sent, time.monotonic()))
             else:
                 time.sleep(0.01)
 
     def first_ack_after(self, instant):
-        for _, _, at in self.acknowledged:
-            if at > instant:
-                return at
-        return None
+        """When the first write sent after `instant` was acknowledged (replies already on their way from
+        the old leader do not count)."""
+        return min((at for _, _, sent, at in self.acknowledged if sent > instant), default=None)
 
 
 def kill_active_under_load(cluster, victims):
@@ -184,10 +184,11 @@ def kill_active_under_load(cluster, victims):
     cluster.wait(lambda: writer.first_ack_after(killed_at) is not None, 60, "a write after the kill")
     failover = writer.first_ack_after(killed_at) - killed_at
     cluster.wait(lambda: len([a for a in writer.acknowledged if a[2] > killed_at]) >= 20, 30, "writes after")
+    cluster.wait(lambda: cluster.active() is not None, 30, "an active node")
     writer.stop.set()
     writer.thread.join()
     for node in survivors:
-        for key, value, _ in writer.acknowledged:
+        for key, value, _, _ in writer.acknowledged:
             status, body = node.call("GET", f"secret/data/{key}", token=token)
             assert status == 200 and body["data"]["data"] == {"n": value}, (node.name, key, status, body)
     return failover
