@@ -66,6 +66,9 @@ extension RaftCluster {
             if request.operation == .read { return .data(autopilot.json) }
             try only(request, [.update, .create])
             return try await updateAutopilot(request)
+        case "sys/storage/raft/tls/rotate":
+            try only(request, [.update, .create])
+            return try await rotateClusterCA()
         case "sys/ha-status":
             try only(request, [.read])
             return .data(["nodes": await haNodes(runtime)], alsoAtTopLevel: true)

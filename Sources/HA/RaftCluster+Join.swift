@@ -192,11 +192,7 @@ extension RaftCluster {
             try await storage.put(member.key, member.encoded())
             await refreshPeers()
             try await runtime.changeMembership(.addLearner(id))
-            guard let authorityRecord = try await barrier.get(ClusterAuthorityRecord.storageKey) else {
-                throw CoreError.internal("the cluster certificate authority is missing")
-            }
-            let authority = try ClusterAuthorityRecord.decode(authorityRecord).authority()
-            let credentials = JoinCredentials(try authority.issueCredentials(for: nodeName))
+            let credentials = JoinCredentials(try await self.credentials(for: nodeName, barrier: barrier))
             let sealed = try await barrier.sealForJoin(credentials.encoded(), context: "credentials/" + name)
             logger.info("node joined as non-voter", metadata: ["joiner": "\(name)"])
             return .data([

@@ -58,6 +58,8 @@ public actor RaftCluster: HighAvailability {
     var barrier: Barrier?
     var tasks: [Task<Void, Never>] = []
     var activeSince: Date?
+    /// The CA roots this node's transport trusts now (to notice a rotation).
+    var currentRoots: [[UInt8]] = []
     /// Challenges handed to joining nodes, by node name (leader side).
     var challenges: [String: JoinChallenge] = [:]
     /// The join in progress on this (joining) node.
@@ -133,11 +135,7 @@ public actor RaftCluster: HighAvailability {
         self.core = core
         self.barrier = barrier
         if runtime == nil {
-            guard let record = try await barrier.get(ClusterAuthorityRecord.storageKey) else {
-                throw CoreError.internal("the cluster certificate authority is missing")
-            }
-            let authority = try ClusterAuthorityRecord.decode(record).authority()
-            try await startRuntime(credentials: try authority.issueCredentials(for: settings.name))
+            try await startRuntime(credentials: try await credentials(for: settings.name, barrier: barrier))
         }
         guard let runtime else { return }
         watchLeadership(runtime, core: core)
@@ -180,6 +178,57 @@ public actor RaftCluster: HighAvailability {
             activeTime: isSelf ? activeSince.map { Timestamp($0).rfc3339Nano } : nil)
     }
 
+    // MARK: - Cluster certificates
+
+    /// A fresh certificate and key for `name` from the cluster CA behind the barrier, trusting the current
+    /// CA and, during a rotation, the previous one.
+    func credentials(for name: ClusterNodeID, barrier: Barrier) async throws -> ClusterNodeCredentials {
+        guard let bytes = try await barrier.get(ClusterAuthorityRecord.storageKey) else {
+            throw CoreError.internal("the cluster certificate authority is missing")
+        }
+        let record = try ClusterAuthorityRecord.decode(bytes)
+        return try record.authority().issueCredentials(for: name).trusting(record.trustedRoots())
+    }
+
+    /// `sys/storage/raft/tls/rotate`: a new cluster CA. Every node, as it applies the change, issues itself a
+    /// certificate from the new CA and trusts both CAs, so connections made before and after keep working;
+    /// the previous CA is dropped at the next rotation.
+    func rotateClusterCA() async throws(CoreError) -> Response {
+        guard let barrier, let core else { throw CoreError.sealed }
+        try await requireActive(core)
+        do {
+            guard let bytes = try await barrier.get(ClusterAuthorityRecord.storageKey) else {
+                throw CoreError.internal("the cluster certificate authority is missing")
+            }
+            var record = ClusterAuthorityRecord(try ClusterCertificateAuthority.generate())
+            record.previousCertificate = try ClusterAuthorityRecord.decode(bytes).certificate
+            try await barrier.put(ClusterAuthorityRecord.storageKey, record.encoded())
+        } catch let error as CoreError {
+            throw error
+        } catch {
+            throw CoreError.internal("could not rotate the cluster certificate authority")
+        }
+        await refreshCredentials()
+        logger.info("cluster CA rotated")
+        return .noContent
+    }
+
+    /// Re-issues this node's certificate when the stored CA is not the one it was issued from.
+    func refreshCredentials() async {
+        guard let barrier, let transport else { return }
+        do {
+            // A standby's keyring may predate a key rotation made on the active node.
+            try? await barrier.reloadKeyring()
+            let fresh = try await credentials(for: settings.name, barrier: barrier)
+            guard fresh.trustedRootsDER != currentRoots else { return }
+            try await transport.updateCredentials(fresh)
+            currentRoots = fresh.trustedRootsDER
+            logger.info("cluster certificate re-issued from the rotated CA")
+        } catch {
+            logger.error("could not re-issue the cluster certificate", metadata: ["error": "\(type(of: error))"])
+        }
+    }
+
     // MARK: - Runtime
 
     func startRuntime(credentials: ClusterNodeCredentials) async throws {
@@ -198,11 +247,15 @@ public actor RaftCluster: HighAvailability {
         }
         self.transport = transport
         self.runtime = runtime
+        currentRoots = credentials.trustedRootsDER
         await runtime.setRequestHandler { [weak self] from, message in
             guard let self else { return [] }
             return await self.serve(message, from: from)
         }
-        await runtime.setMembershipObserver { [weak self] in await self?.refreshPeers() }
+        await runtime.setMembershipObserver { [weak self] in
+            await self?.refreshPeers()
+            await self?.refreshCredentials()
+        }
         if let raftStatusObserver { await runtime.setStatusObserver(raftStatusObserver) }
         await refreshPeers()
         storage.setMode(.replicated(runtime))
@@ -373,10 +426,13 @@ struct ClusterAuthorityRecord: Codable {
 
     var certificate: String
     var privateKey: String
+    /// The CA before the last rotation, still trusted until the next one.
+    var previousCertificate: String?
 
     enum CodingKeys: String, CodingKey {
         case certificate = "certificate_der"
         case privateKey = "private_key_der"
+        case previousCertificate = "previous_certificate_der"
     }
 
     init(_ authority: ClusterCertificateAuthority) {
@@ -385,6 +441,10 @@ struct ClusterAuthorityRecord: Codable {
     }
 
     func encoded() -> [UInt8] { (try? Array(JSONEncoder().encode(self))) ?? [] }
+
+    func trustedRoots() -> [[UInt8]] {
+        [certificate, previousCertificate].compactMap { $0.flatMap { Data(base64Encoded: $0) }.map(Array.init) }
+    }
 
     static func decode(_ bytes: [UInt8]) throws -> ClusterAuthorityRecord {
         try JSONDecoder().decode(ClusterAuthorityRecord.self, from: Data(bytes))

@@ -457,22 +457,22 @@ public actor RaftRuntime {
         }
     }
 
-    private static let membersMarker = Array("raft/members/".utf8)
+    /// Keys whose change the membership observer must hear of: member records and the cluster CA.
+    private static let membershipMarkers = ["raft/members/", "core/cluster/tls-ca"].map { Array($0.utf8) }
 
-    /// Whether an encoded command touches member records (cheap scan for the key prefix).
+    /// Whether an encoded command touches member records or the cluster CA (a scan for the key bytes).
     private static func mentionsMembers(_ bytes: [UInt8]) -> Bool {
-        guard bytes.count >= membersMarker.count else { return false }
-        return bytes.withUnsafeBufferPointer { buffer in
-            var index = 0
-            while index + membersMarker.count <= buffer.count {
-                if buffer[index] == membersMarker[0],
-                    membersMarker.indices.allSatisfy({ buffer[index + $0] == membersMarker[$0] })
-                {
-                    return true
+        bytes.withUnsafeBufferPointer { buffer in
+            membershipMarkers.contains { marker in
+                var index = 0
+                while index + marker.count <= buffer.count {
+                    if buffer[index] == marker[0], marker.indices.allSatisfy({ buffer[index + $0] == marker[$0] }) {
+                        return true
+                    }
+                    index += 1
                 }
-                index += 1
+                return false
             }
-            return false
         }
     }
 

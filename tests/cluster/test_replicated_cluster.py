@@ -316,3 +316,34 @@ def test_operator_step_down_autopilot_ha_status_and_remove_peer(cluster3):
     assert out.returncode == 0, out.stderr
     out = coffer_cli(cluster3.active(), "operator", "raft", "list-peers", token=token)
     assert out.returncode == 0 and victim.name not in out.stdout and out.stdout.count("true") == 2, out.stdout
+
+
+def cluster_ca_name(node):
+    """The issuer of the certificate `node` presents on its cluster port (the cluster CA's name)."""
+    out = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{node.cluster_port}", "-showcerts"],
+                         input="", capture_output=True, text=True, timeout=20)
+    for line in out.stdout.splitlines():
+        if "i:" in line and "Coffer cluster CA" in line:
+            return line.split("Coffer cluster CA", 1)[1].strip()
+    raise AssertionError(out.stdout[-2000:] + out.stderr[-2000:])
+
+
+def test_cluster_ca_rotation_keeps_the_cluster_talking(cluster3):
+    token = cluster3.root_token
+    before = {node.name: cluster_ca_name(node) for node in cluster3.nodes}
+    assert len(set(before.values())) == 1
+    status, body = cluster3.standbys()[0].call("POST", "sys/storage/raft/tls/rotate", {}, token=token)
+    assert status == 204, body
+    cluster3.wait(lambda: all(cluster_ca_name(node) != before[node.name] for node in cluster3.nodes), 30,
+                  "every node to present a certificate from the new CA")
+    # A restarted node connects afresh with a new-CA certificate; writes through it still reach the leader.
+    victim = cluster3.standbys()[0]
+    victim.kill(signal.SIGTERM)
+    victim.start()
+    victim.unseal(cluster3.keys[:3])
+    cluster3.wait(lambda: victim.health() == 429, 30, "the restarted node")
+    assert victim.call("POST", "sys/mounts/kv", {"type": "kv"}, token=token)[0] == 204
+    cluster3.wait(lambda: victim.call("POST", "kv/after-rotation", {"v": 1}, token=token)[0] == 204, 30,
+                  "a write through the restarted node")
+    for node in cluster3.nodes:
+        assert node.call("GET", "kv/after-rotation", token=token)[1]["data"] == {"v": 1}
