@@ -347,3 +347,27 @@ def test_cluster_ca_rotation_keeps_the_cluster_talking(cluster3):
                   "a write through the restarted node")
     for node in cluster3.nodes:
         assert node.call("GET", "kv/after-rotation", token=token)[1]["data"] == {"v": 1}
+
+
+def test_operator_raft_join_by_hand_with_coffer_and_bao_clis(cluster3):
+    """A fourth and fifth node without retry_join join when told to, one through each CLI."""
+    extra = Cluster(2)
+    try:
+        for node, cli in zip(extra.nodes, (coffer_cli, bao)):
+            node.name = f"hand{node.index}"
+            node.write_config([node])
+            node.start()
+            assert node.call("GET", "sys/seal-status")[1]["initialized"] is False
+            out = cli(node, "operator", "raft", "join", cluster3.active().addr)
+            assert out.returncode == 0, out.stdout + out.stderr
+            status, body = node.call("GET", "sys/seal-status")
+            assert body["initialized"] is True and body["sealed"] is True and body["t"] == 3, body
+            node.unseal(cluster3.keys[:3])
+            cluster3.wait(lambda: node.health() == 429, 60, f"{node.name} to serve as standby")
+        names = {server["node_id"] for server in cluster3.active().call(
+            "GET", "sys/storage/raft/configuration", token=cluster3.root_token)[1]["data"]["config"]["servers"]}
+        assert {"hand1", "hand2"} <= names
+        status, body = extra.nodes[1].call("GET", "sys/mounts", token=cluster3.root_token)
+        assert status == 200 and "sys/" in body["data"]
+    finally:
+        extra.cleanup()
