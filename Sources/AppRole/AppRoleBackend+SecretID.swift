@@ -17,7 +17,10 @@ extension AppRoleBackend {
         let secretID = custom ? customSecretID : uuid()
         if secretID.isEmpty { throw .badRequest("missing secret_id") }
 
-        return try await locks.withLock(Self.roleLockKey) { () async throws(CoreError) -> Response in
+        // Shared: secret_ids for the same role are issued concurrently (each waits on its own
+        // replicated write); a change to a role still waits for every issue in flight, as Vault's
+        // read lock on the role does.
+        return try await locks.withSharedLock(Self.roleLockKey) { () async throws(CoreError) -> Response in
             let storage = request.storage
             guard let role = try await loadRole(name, storage) else {
                 throw .notFound(["role \"\(name)\" does not exist"])
