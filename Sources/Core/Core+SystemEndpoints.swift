@@ -141,6 +141,10 @@ extension CofferCore {
 
     // MARK: health and leader
 
+    static func isTrue(_ value: String?) -> Bool {
+        ["1", "t", "T", "true", "TRUE", "True"].contains(value ?? "")
+    }
+
     /// The cluster's name and id, known while unsealed.
     var identity: ClusterIdentity? {
         switch state {
@@ -187,8 +191,8 @@ extension CofferCore {
         try requireMethod(request, [.read])
         guard !isSealed else { throw CoreError.sealed }
         if let ha {
-            let status = await ha.leaderStatus()
-            return .raw([
+            let status = await ha.leaderStatus(stateHash: Self.isTrue(request.query["state_hash"]))
+            var body: [String: JSONValue] = [
                 "ha_enabled": true,
                 "is_self": .bool(status.isSelf),
                 "active_time": .string(status.activeTime ?? "0001-01-01T00:00:00Z"),
@@ -196,7 +200,11 @@ extension CofferCore {
                 "leader_cluster_address": .string(status.leaderClusterAddress),
                 "performance_standby": false,
                 "performance_standby_last_remote_wal": 0,
-            ])
+                "raft_committed_index": .int(Int64(clamping: status.committedIndex)),
+                "raft_applied_index": .int(Int64(clamping: status.appliedIndex)),
+            ]
+            if let hash = status.stateHash { body["raft_state_hash"] = .string(hash) }
+            return .raw(.object(body))
         }
         return .raw([
             "ha_enabled": false,

@@ -22,8 +22,8 @@ public protocol HighAvailability: Sendable {
     /// node is not (or no longer) the leader.
     func confirmLeadership() async throws
 
-    /// Who leads, as `sys/leader` and `sys/health` report it.
-    func leaderStatus() async -> LeaderStatus
+    /// Who leads, as `sys/leader` reports it; with `stateHash`, also a hash of this node's store.
+    func leaderStatus(stateHash: Bool) async -> LeaderStatus
 
     /// Shares completed the unseal key of a node that is joining: prove it to the leader and receive
     /// the cluster's state. Returns once the local store holds the keys.
@@ -44,6 +44,12 @@ public struct LeaderStatus: Sendable, Equatable {
     public var leaderClusterAddress: String
     /// When this node last became active (nil unless it is).
     public var activeTime: String?
+    /// This node's Raft commit and applied indexes.
+    public var committedIndex: UInt64 = 0
+    public var appliedIndex: UInt64 = 0
+    /// SHA-256 over this node's replicated store (ciphertext), when asked for: equal on two nodes
+    /// exactly when they hold the same state.
+    public var stateHash: String?
 
     public init(isSelf: Bool, leaderAddress: String, leaderClusterAddress: String, activeTime: String?) {
         self.isSelf = isSelf

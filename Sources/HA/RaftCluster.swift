@@ -161,7 +161,7 @@ public actor RaftCluster: HighAvailability {
         try await runtime.confirmLeadership()
     }
 
-    public func leaderStatus() async -> LeaderStatus {
+    public func leaderStatus(stateHash: Bool) async -> LeaderStatus {
         guard let runtime else {
             return LeaderStatus(isSelf: false, leaderAddress: "", leaderClusterAddress: "", activeTime: nil)
         }
@@ -173,9 +173,13 @@ public actor RaftCluster: HighAvailability {
             api = member.apiAddress
             cluster = member.clusterAddress.contains("://") ? member.clusterAddress : "https://" + member.clusterAddress
         }
-        return LeaderStatus(
+        var answer = LeaderStatus(
             isSelf: isSelf, leaderAddress: api, leaderClusterAddress: cluster,
             activeTime: isSelf ? activeSince.map { Timestamp($0).rfc3339Nano } : nil)
+        answer.committedIndex = status.commit
+        answer.appliedIndex = status.applied
+        if stateHash { answer.stateHash = try? store.stateHash() }
+        return answer
     }
 
     // MARK: - Cluster certificates

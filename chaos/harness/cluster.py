@@ -367,7 +367,7 @@ class Cluster:
     def applied_state(self, node):
         """What the node says it has applied: raft indices from sys/leader and, when the server exposes it,
         a hash of its store (STATE_HASH_FIELD)."""
-        answer = node.call("GET", "sys/leader", timeout=3)
+        answer = node.call("GET", "sys/leader?state_hash=true", timeout=10)
         if answer.status != 200 or not isinstance(answer.body, dict):
             return None
         return {key: answer.body.get(key) for key in ("raft_applied_index", "raft_committed_index",

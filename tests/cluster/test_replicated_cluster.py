@@ -81,6 +81,13 @@ def test_writes_on_standby_and_active_answer_alike(cluster3):
         status, body = node.call("GET", f"secret/data/{standby.name}", token=token)
         assert status == 200 and body["data"]["data"] == {"v": "1"}
 
+    def digests():
+        answers = [node.call("GET", "sys/leader?state_hash=true")[1] for node in cluster3.nodes]
+        return {(a["raft_applied_index"], a["raft_state_hash"]) for a in answers}
+    # Every node converges on the same applied index and the same store (hash of its ciphertext).
+    cluster3.wait(lambda: len(digests()) == 1, 30, "identical stores")
+    assert "raft_state_hash" not in cluster3.nodes[0].call("GET", "sys/leader")[1]
+
 
 def approle_setup(node, token):
     assert node.call("POST", "sys/auth/approle", {"type": "approle"}, token=token)[0] == 204
