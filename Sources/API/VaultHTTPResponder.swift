@@ -20,18 +20,23 @@ public struct VaultHTTPResponder: HTTPResponder {
     /// Sends a request this standby cannot answer to the active node and returns its encoded answer
     /// (`ForwardedHTTPRequest` / `ForwardedHTTPResponse` bytes). Nil on a node without a cluster.
     let forwarder: (@Sendable ([UInt8]) async throws(CoreError) -> [UInt8])?
+    /// Streams snapshot archives (`VaultHTTPResponder+Snapshot`); nil on a node without a cluster.
+    let snapshots: (any SnapshotTransfers)?
 
     public init(
         core: CofferCore, maxRequestSize: Int = VaultHTTPResponder.defaultMaxRequestSize, logger: Logger,
-        forwarder: (@Sendable ([UInt8]) async throws(CoreError) -> [UInt8])? = nil
+        forwarder: (@Sendable ([UInt8]) async throws(CoreError) -> [UInt8])? = nil,
+        snapshots: (any SnapshotTransfers)? = nil
     ) {
         self.core = core
         self.maxRequestSize = maxRequestSize
         self.logger = logger
         self.forwarder = forwarder
+        self.snapshots = snapshots
     }
 
     public func respond(to request: Hummingbird.Request, context: Context) async throws -> Hummingbird.Response {
+        if let response = await respondToSnapshot(request, context: context) { return response }
         let parts: ForwardedHTTPRequest
         do {
             parts = try await Self.parts(of: request, context: context, maxRequestSize: maxRequestSize)

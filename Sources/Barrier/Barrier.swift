@@ -255,6 +255,21 @@ public actor Barrier: Storage {
         return [UInt8](try BarrierEnvelope.open(BarrierEnvelope.parse(sealed), key: key, path: "join/" + context))
     }
 
+    // MARK: - Snapshots
+
+    /// HMAC-SHA256 of `message` under a key derived (HKDF-SHA256, its own purpose string) from the root key:
+    /// the sealed checksum of a snapshot archive. Only a barrier unsealed with the same root key computes the
+    /// same value, so a restore can tell an archive of this cluster from one of another.
+    public func snapshotSeal(_ message: [UInt8]) throws -> [UInt8] {
+        guard case .unsealed(let unsealed) = state else { throw BarrierError.sealed }
+        let key = unsealed.rootKey.withUnsafeBytes { bytes in
+            HKDF<SHA256>.deriveKey(
+                inputKeyMaterial: SymmetricKey(data: bytes), info: Array("coffer snapshot seal".utf8),
+                outputByteCount: 32)
+        }
+        return Array(HMAC<SHA256>.authenticationCode(for: message, using: key))
+    }
+
     private static func joinKey(rootKey: SecretKey) throws -> SecretKey {
         let derived = rootKey.withUnsafeBytes { bytes in
             HKDF<SHA256>.deriveKey(

@@ -82,7 +82,8 @@ public enum ServerCommand {
             core: core,
             maxRequestSize: listener.maxRequestSize ?? VaultHTTPResponder.defaultMaxRequestSize,
             logger: Logger(label: "coffer.api"),
-            forwarder: forwarder
+            forwarder: forwarder,
+            snapshots: cluster
         )
         if let cluster {
             let raftMetrics = hardening.metrics.raft
@@ -92,6 +93,10 @@ public enum ServerCommand {
                     leaderID: status.leader.map { String($0, radix: 16) }, isLeader: status.role == .leader)
             }
             await cluster.setForwardedRequestHandler { request in await responder.serveForwarded(request) }
+            let metrics = hardening.metrics
+            await cluster.setSnapshotScheduleObserver { schedule, succeeded in
+                metrics.recordScheduledSnapshot(schedule: schedule, succeeded: succeeded)
+            }
             await cluster.startRetryJoin(core: core)
         }
         let app = Application(

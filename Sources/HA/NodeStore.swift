@@ -61,6 +61,8 @@ public final class NodeStore: Sendable {
     private func apply(_ operations: [StorageOperation], _ transaction: WriteTransaction) throws {
         for operation in operations {
             switch operation {
+            case .put(let key, let value) where key == Self.restoreCommitKey:
+                try applyRestoreCommit(value, transaction)
             case .put(let key, let value): try transaction.put(Array(key.utf8), value, in: data.database)
             case .delete(let key): _ = try transaction.delete(Array(key.utf8), in: data.database)
             }

@@ -52,6 +52,7 @@ extension RaftCluster {
 
     public func handleSystem(_ request: Request, core: CofferCore) async throws(CoreError) -> Response? {
         guard let runtime else { throw CoreError.sealed }
+        if let response = try await handleSnapshot(request, core: core, runtime: runtime) { return response }
         switch request.path {
         case "sys/storage/raft/configuration":
             try only(request, [.read])

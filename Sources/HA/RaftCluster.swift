@@ -71,6 +71,8 @@ public actor RaftCluster: HighAvailability {
     var forwardedRequestHandler: (@Sendable ([UInt8]) async -> [UInt8])?
     /// Receives the Raft status after every handled `Ready` (the server feeds metrics with it).
     var raftStatusObserver: (@Sendable (RaftStatus) -> Void)?
+    /// Snapshot tickets and the restore in progress (RaftCluster+Snapshot).
+    var snapshotState = SnapshotState()
 
     /// Opens the node's store in `path`. A node whose store has no Raft log yet is uninitialised: `sys/init`
     /// founds a cluster on it, or it joins one.
@@ -260,6 +262,7 @@ public actor RaftCluster: HighAvailability {
             await self?.refreshPeers()
             await self?.refreshCredentials()
         }
+        await runtime.setRestoreObserver { [weak self] in await self?.restoreApplied() }
         if let raftStatusObserver { await runtime.setStatusObserver(raftStatusObserver) }
         await refreshPeers()
         storage.setMode(.replicated(runtime))
@@ -289,6 +292,13 @@ public actor RaftCluster: HighAvailability {
                 try? await Task.sleep(for: .seconds(1))
                 guard let self else { return }
                 await self.runAutopilot()
+            }
+        })
+        tasks.append(Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                guard let self else { return }
+                await self.runSnapshotSchedules()
             }
         })
     }

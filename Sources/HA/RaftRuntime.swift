@@ -105,6 +105,8 @@ public actor RaftRuntime {
     private var membershipObserver: (@Sendable () async -> Void)?
     /// Called with the node's status after every handled `Ready` (metrics).
     private var statusObserver: (@Sendable (RaftStatus) -> Void)?
+    /// Called after an applied entry committed a snapshot restore (the state machine was replaced).
+    private var restoreObserver: (@Sendable () async -> Void)?
 
     private enum Event {
         case message(Message)
@@ -198,6 +200,10 @@ public actor RaftRuntime {
 
     public func setMembershipObserver(_ observer: @escaping @Sendable () async -> Void) {
         membershipObserver = observer
+    }
+
+    public func setRestoreObserver(_ observer: @escaping @Sendable () async -> Void) {
+        restoreObserver = observer
     }
 
     public func start() {
@@ -415,6 +421,7 @@ public actor RaftRuntime {
             }
             for message in ready.messages { send(message) }
             var membershipTouched = false
+            var restoreCommitted = false
             if let snapshot = ready.snapshot {
                 membershipTouched = true
                 for (index, pending) in proposals where index <= snapshot.index {
@@ -433,6 +440,7 @@ public actor RaftRuntime {
                 case .configuration: membershipTouched = true
                 case .command(let bytes):
                     if !membershipTouched, Self.mentionsMembers(bytes) { membershipTouched = true }
+                    if !restoreCommitted, Self.mentions(bytes, anyOf: [Self.restoreMarker]) { restoreCommitted = true }
                 case .empty: break
                 }
             }
@@ -454,16 +462,26 @@ public actor RaftRuntime {
             if membershipTouched, let membershipObserver {
                 Task { await membershipObserver() }
             }
+            if restoreCommitted, let restoreObserver {
+                Task { await restoreObserver() }
+            }
         }
     }
 
     /// Keys whose change the membership observer must hear of: member records and the cluster CA.
     private static let membershipMarkers = ["raft/members/", "core/cluster/tls-ca"].map { Array($0.utf8) }
 
+    /// The key of a snapshot restore's commit (the restore observer must hear of it).
+    private static let restoreMarker = Array(NodeStore.restoreCommitKey.utf8)
+
     /// Whether an encoded command touches member records or the cluster CA (a scan for the key bytes).
     private static func mentionsMembers(_ bytes: [UInt8]) -> Bool {
+        mentions(bytes, anyOf: membershipMarkers)
+    }
+
+    private static func mentions(_ bytes: [UInt8], anyOf markers: [[UInt8]]) -> Bool {
         bytes.withUnsafeBufferPointer { buffer in
-            membershipMarkers.contains { marker in
+            markers.contains { marker in
                 var index = 0
                 while index + marker.count <= buffer.count {
                     if buffer[index] == marker[0], marker.indices.allSatisfy({ buffer[index + $0] == marker[$0] }) {

@@ -42,6 +42,17 @@ public final class CofferMetrics: Sendable {
         CoreMetrics.Counter(label: "coffer_audit_failures_total", dimensions: [("device", device)], factory: factory).increment()
     }
 
+    /// An automated snapshot attempt: `coffer_snapshot_auto_total{schedule,result}` counts every attempt,
+    /// `coffer_snapshot_auto_failing{schedule}` is 1 while the last attempt failed (alert on it).
+    public func recordScheduledSnapshot(schedule: String, succeeded: Bool) {
+        CoreMetrics.Counter(
+            label: "coffer_snapshot_auto_total",
+            dimensions: [("schedule", schedule), ("result", succeeded ? "success" : "failure")], factory: factory
+        ).increment()
+        CoreMetrics.Gauge(label: "coffer_snapshot_auto_failing", dimensions: [("schedule", schedule)], factory: factory)
+            .record(succeeded ? 0 : 1)
+    }
+
     /// The core's state, set just before each scrape.
     public func setCoreState(initialized: Bool, unsealed: Bool, tokens: Int?, leases: Int?) {
         CoreMetrics.Gauge(label: "coffer_core_initialized", factory: factory).record(initialized ? 1 : 0)

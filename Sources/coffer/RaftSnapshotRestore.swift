@@ -1,7 +1,8 @@
 import ArgumentParser
+import Foundation
 
-/// `coffer operator raft snapshot restore [-force] FILE`: install a snapshot. `-force` installs one taken under
-/// another root key (the cluster's data is then replaced by data it cannot decrypt unless the keys match).
+/// `coffer operator raft snapshot restore [-force] FILE`: install a snapshot, streamed from FILE. `-force`
+/// installs one taken under another root key (the cluster then seals and opens with that cluster's keys).
 struct RaftSnapshotRestore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore", abstract: "Install a snapshot from a file.")
@@ -23,17 +24,28 @@ struct RaftSnapshotRestore: AsyncParsableCommand {
         guard !path.isEmpty else {
             throw CLIError.usage("Snapshot file name is required")
         }
-        guard let snapshot = FileContents.read(path) else {
+        guard FileManager.default.isReadableFile(atPath: path) else {
             throw CLIError.request("Error opening snapshot file: open \(path): no such file or directory")
         }
+        let endpoint = force ? "sys/storage/raft/snapshot-force" : "sys/storage/raft/snapshot"
+        var client = clientOptions.client()
+        // Archives are not forwarded by standbys: send the upload straight to the active node.
+        if let leader = try? await client.send("GET", "sys/leader")?.objectValue, leader["is_self"]?.boolValue == false,
+            let address = leader["leader_address"]?.stringValue, !address.isEmpty
+        {
+            client.configuration.address = address
+        }
+        let outcome: SnapshotTransfer.Outcome
         do {
-            let endpoint = force ? "sys/storage/raft/snapshot-force" : "sys/storage/raft/snapshot"
-            let answer = try await clientOptions.client().exchange("POST", endpoint, rawBody: snapshot)
-            guard answer.isSuccess else {
-                throw answer.failure
-            }
+            outcome = try await SnapshotTransfer.upload(try client.request("POST", endpoint), from: path)
         } catch {
             throw CLIError.request("Error installing the snapshot: \(error)")
+        }
+        guard (200..<300).contains(outcome.status) else {
+            let answer = VaultClient.Answer(
+                method: "POST", url: (try? client.url(for: endpoint).absoluteString) ?? "",
+                statusCode: outcome.status, body: outcome.errorBody)
+            throw CLIError.request("Error installing the snapshot: \(answer.failure)")
         }
     }
 }

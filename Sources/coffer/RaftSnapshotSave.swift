@@ -1,8 +1,12 @@
 import ArgumentParser
 import Foundation
+import HA
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
-/// `coffer operator raft snapshot save FILE`: download a snapshot into FILE (created 0600, only once data
-/// arrives, so a failed request leaves no empty file).
+/// `coffer operator raft snapshot save FILE`: stream a snapshot into FILE. The archive is written to
+/// FILE.partial (0600), checked (gzip CRC, SHA256SUMS, records) when in Coffer's layout, then renamed: FILE is complete or absent.
 struct RaftSnapshotSave: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "save", abstract: "Save a snapshot to a file.")
 
@@ -19,22 +23,30 @@ struct RaftSnapshotSave: AsyncParsableCommand {
         guard !path.isEmpty else {
             throw CLIError.usage("Output file name is required")
         }
-        let snapshot: [UInt8]
+        let client = clientOptions.client()
+        let partial = path + ".partial"
+        defer { try? FileManager.default.removeItem(atPath: partial) }
+        let outcome: SnapshotTransfer.Outcome
         do {
-            let answer = try await clientOptions.client().exchange("GET", "sys/storage/raft/snapshot")
-            guard answer.isSuccess else {
-                throw answer.failure
-            }
-            snapshot = answer.body
+            outcome = try await SnapshotTransfer.download(
+                try client.request("GET", "sys/storage/raft/snapshot"), to: partial)
         } catch {
             throw CLIError.request("Error taking the snapshot: \(error)")
         }
-        if snapshot.isEmpty {
-            return
+        guard outcome.status == 200 else {
+            let answer = VaultClient.Answer(
+                method: "GET", url: (try? client.url(for: "sys/storage/raft/snapshot").absoluteString) ?? "",
+                statusCode: outcome.status, body: outcome.errorBody)
+            throw CLIError.request("Error taking the snapshot: \(answer.failure)")
         }
-        let created = FileManager.default.createFile(
-            atPath: path, contents: Data(snapshot), attributes: [.posixPermissions: 0o600])
-        guard created else {
+        do {
+            _ = try SnapshotArchiveMetadata.inspect(archive: partial)
+        } catch SnapshotArchiveError.unsupported {
+            // Not Coffer's layout (an OpenBao server's compressed archive): kept as received, as bao does.
+        } catch {
+            throw CLIError.request("Error taking the snapshot: \(error)")
+        }
+        guard rename(partial, path) == 0 else {
             throw CLIError.request("Error taking the snapshot: could not write \(path)")
         }
     }
