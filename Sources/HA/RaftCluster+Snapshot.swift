@@ -242,6 +242,7 @@ extension RaftCluster: SnapshotTransfers {
     /// cluster's archive) the node seals, to be unsealed with that cluster's keys. The active node steps down
     /// and up, rebuilding mounts, policies and tokens from the restored state.
     func restoreApplied() async {
+        await runtime?.requestCompaction()
         guard let core, let barrier else { return }
         do {
             try await barrier.reloadKeyring()

@@ -107,6 +107,7 @@ public actor RaftRuntime {
     private var statusObserver: (@Sendable (RaftStatus) -> Void)?
     /// Called after an applied entry committed a snapshot restore (the state machine was replaced).
     private var restoreObserver: (@Sendable () async -> Void)?
+    private var compactionRequested = false
 
     private enum Event {
         case message(Message)
@@ -204,6 +205,12 @@ public actor RaftRuntime {
 
     public func setRestoreObserver(_ observer: @escaping @Sendable () async -> Void) {
         restoreObserver = observer
+    }
+
+    /// Compacts the log through the applied index on the loop's next turn, whatever the threshold: after a
+    /// snapshot restore, so the staged archive does not stay in the in-memory log.
+    public func requestCompaction() {
+        compactionRequested = true
     }
 
     public func start() {
@@ -336,6 +343,7 @@ public actor RaftRuntime {
             if !reads.isEmpty { startRead(reads) }
             do {
                 try await drainReady()
+                if compactionRequested { compactIfDue() }
             } catch {
                 logger.critical("raft storage failed; this node stops taking part", metadata: ["error": "\(error)"])
                 await stop()
@@ -520,7 +528,9 @@ public actor RaftRuntime {
     private func compactIfDue() {
         let status = node.status
         let snapshotIndex = node.latestSnapshot?.index ?? 0
-        guard status.applied > snapshotIndex + options.compactionThreshold else { return }
+        let requested = compactionRequested && status.applied > snapshotIndex
+        compactionRequested = false
+        guard requested || status.applied > snapshotIndex + options.compactionThreshold else { return }
         do {
             try node.compact(through: status.applied, snapshotData: [])
             if let snapshot = node.latestSnapshot { try store.log.compact(to: snapshot) }

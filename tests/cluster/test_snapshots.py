@@ -41,11 +41,11 @@ def digest(node, token):
     return body["data"]
 
 
-def fill(node, token, count, prefix="s"):
+def fill(node, token, count, prefix="s", value="x" * 64):
     """Writes `count` KV v1 secrets through persistent connections, 32 at a time."""
     host, port = "127.0.0.1", node.port
     local = threading.local()
-    body = json.dumps({"value": "x" * 64}).encode()
+    body = json.dumps({"value": value}).encode()
 
     def put(index):
         if not hasattr(local, "conn"):
