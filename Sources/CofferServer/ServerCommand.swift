@@ -93,6 +93,11 @@ public enum ServerCommand {
                     leaderID: status.leader.map { String($0, radix: 16) }, isLeader: status.role == .leader)
             }
             await cluster.setForwardedRequestHandler { request in await responder.serveForwarded(request) }
+            await cluster.setConfiguredSnapshotSchedules(config.snapshotSchedules.map {
+                SnapshotSchedule(
+                    name: $0.name, interval: $0.interval, retain: $0.retain, pathPrefix: $0.pathPrefix,
+                    filePrefix: $0.filePrefix)
+            })
             let metrics = hardening.metrics
             await cluster.setSnapshotScheduleObserver { schedule, succeeded in
                 metrics.recordScheduledSnapshot(schedule: schedule, succeeded: succeeded)

@@ -47,6 +47,8 @@ public struct ServerConfig: Sendable, Equatable {
     public var auditDevices: [AuditDeviceConfig] = []
     public var unsafeAllowAPIAuditCreation = false
     public var allowAuditLogPrefixing = false
+    /// `snapshot_schedule "NAME" { ... }` stanzas (ServerConfig+SnapshotSchedule.swift).
+    public var snapshotSchedules: [SnapshotScheduleConfig] = []
     /// Human-readable notes about accepted-but-unused keys, one per key.
     public var warnings: [String] = []
 
@@ -55,7 +57,7 @@ public struct ServerConfig: Sendable, Equatable {
     /// Top-level keys Coffer reads.
     static let topLevelKeys: Set<String> = [
         "storage", "listener", "api_addr", "cluster_addr", "cluster_name", "disable_mlock", "log_level",
-        "audit", "unsafe_allow_api_audit_creation", "allow_audit_log_prefixing",
+        "audit", "unsafe_allow_api_audit_creation", "allow_audit_log_prefixing", "snapshot_schedule",
     ]
 
     /// Top-level keys Vault or OpenBao know that Coffer accepts and ignores.
@@ -138,6 +140,7 @@ public struct ServerConfig: Sendable, Equatable {
             try readListener(block)
         }
         try readAudit(body)
+        try readSnapshotSchedules(body)
     }
 
     private mutating func readStorage(_ block: HCLBlock) throws(ConfigError) {

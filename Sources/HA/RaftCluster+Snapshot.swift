@@ -15,6 +15,8 @@ struct SnapshotState {
     /// Automated snapshot runs by schedule name (active node only).
     var schedules: [String: SnapshotScheduleStatus] = [:]
     var scheduleRunning = false
+    /// Schedules from the server config (`snapshot_schedule` stanzas); they win over stored ones.
+    var configuredSchedules: [SnapshotSchedule] = []
     /// Told of every automated snapshot attempt: schedule name, whether it succeeded (metrics).
     var scheduleObserver: (@Sendable (String, Bool) -> Void)?
 }

@@ -12,6 +12,11 @@ extension RaftCluster {
         snapshotState.scheduleObserver = observer
     }
 
+    /// Schedules from the server config; run by this node whenever it is active.
+    public func setConfiguredSnapshotSchedules(_ schedules: [SnapshotSchedule]) {
+        snapshotState.configuredSchedules = schedules
+    }
+
     func handleSchedule(_ request: Request, runtime: RaftRuntime) async throws(CoreError) -> Response? {
         guard let barrier else { throw CoreError.sealed }
         let rest = String(request.path.dropFirst("sys/storage/raft/snapshot-auto/".count))
@@ -61,6 +66,7 @@ extension RaftCluster {
     }
 
     private func loadSchedule(_ barrier: Barrier, name: String) async throws(CoreError) -> SnapshotSchedule? {
+        if let configured = snapshotState.configuredSchedules.first(where: { $0.name == name }) { return configured }
         do {
             guard let bytes = try await barrier.get(SnapshotSchedule.storagePrefix + name) else { return nil }
             return try JSONDecoder().decode(SnapshotSchedule.self, from: Data(bytes))
@@ -76,8 +82,8 @@ extension RaftCluster {
         } catch {
             throw CoreError.internal("could not list the snapshot schedules")
         }
-        var schedules: [SnapshotSchedule] = []
-        for name in names where !name.hasSuffix("/") {
+        var schedules = snapshotState.configuredSchedules
+        for name in names where !name.hasSuffix("/") && !schedules.contains(where: { $0.name == name }) {
             if let schedule = try await loadSchedule(barrier, name: name) { schedules.append(schedule) }
         }
         return schedules

@@ -4,14 +4,22 @@ import Foundation
 /// One automated snapshot schedule (`sys/storage/raft/snapshot-auto/config/<name>`): every `interval`
 /// seconds the active node writes an archive into the local directory `pathPrefix` and keeps the newest
 /// `retain` of them. Stored behind the barrier, so it survives failover and restarts.
-struct SnapshotSchedule: Codable, Equatable, Sendable {
+public struct SnapshotSchedule: Codable, Equatable, Sendable {
     static let storagePrefix = "core/raft/snapshot-auto/"
 
-    var name: String
-    var interval: Int64
-    var retain: Int64
-    var pathPrefix: String
-    var filePrefix: String
+    public var name: String
+    public var interval: Int64
+    public var retain: Int64
+    public var pathPrefix: String
+    public var filePrefix: String
+
+    public init(name: String, interval: Int64, retain: Int64, pathPrefix: String, filePrefix: String?) {
+        self.name = name
+        self.interval = interval
+        self.retain = retain
+        self.pathPrefix = pathPrefix
+        self.filePrefix = filePrefix ?? "coffer-snapshot"
+    }
 
     enum CodingKeys: String, CodingKey {
         case name, interval, retain

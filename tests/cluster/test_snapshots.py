@@ -252,3 +252,30 @@ def test_scheduled_snapshots_are_written_atomically_pruned_and_failures_reported
     assert active.call("PUT", "kv/two", {"value": "2"}, token=token)[0] == 204
     assert active.call("DELETE", "sys/storage/raft/snapshot-auto/config/broken", token=token)[0] == 204
     assert active.call("GET", "sys/storage/raft/snapshot-auto/status/broken", token=token)[0] == 404
+
+
+def test_schedule_from_the_server_config_runs_on_the_active_node(tmp_path):
+    target = tmp_path / "from-config"
+    cluster = Cluster(3)
+    for node in cluster.nodes:
+        with open(node.dir / "config.hcl", "a") as config:
+            config.write(f'snapshot_schedule "nightly" {{\n  interval = "1s"\n  retain = 1\n'
+                         f'  path_prefix = "{target}"\n}}\n')
+    cluster.start()
+    try:
+        token = cluster.root_token
+        active = cluster.active()
+
+        def status():
+            code, body = active.call("GET", "sys/storage/raft/snapshot-auto/status/nightly", token=token)
+            assert code == 200, body
+            return body["data"]
+
+        cluster.wait(lambda: status()["last_success"] is not None, 30, "a scheduled archive from the config")
+        time.sleep(2.5)
+        files = list(target.glob("coffer-snapshot-*.snap"))
+        assert len(files) == 1 and status()["consecutive_errors"] == 0, files
+        code, body = active.call("GET", "sys/storage/raft/snapshot-auto/config/nightly", token=token)
+        assert code == 200 and body["data"]["retain"] == 1 and body["data"]["path_prefix"] == str(target)
+    finally:
+        cluster.cleanup()
