@@ -155,7 +155,10 @@ public enum ServerCommand {
         #if DEBUG
         // Planted faults for the chaos harness to prove its checkers can fail. Debug builds only.
         switch environment["COFFER_DEBUG_FAULT"] {
-        case "stale-reads": settings.unsafeStaleReads = true
+        case "stale-reads":
+            // Reads without ReadIndex on a leader that does not notice it was cut off: the classic stale read.
+            settings.unsafeStaleReads = true
+            settings.runtime.keepLeadershipWhenIsolated = true
         case "early-ack": settings.runtime.acknowledgeBeforeCommit = true
         default: break
         }

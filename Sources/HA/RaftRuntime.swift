@@ -49,6 +49,9 @@ public actor RaftRuntime {
         #if DEBUG
         /// Test-only planted bug: acknowledge writes once appended locally, before a quorum has them.
         public var acknowledgeBeforeCommit = false
+        /// Test-only planted bug: a leader cut off from the quorum keeps believing it leads (no CheckQuorum
+        /// step-down), as a Raft without leader leases would; with stale reads it serves an old state.
+        public var keepLeadershipWhenIsolated = false
         #endif
 
         public init(
@@ -156,9 +159,12 @@ public actor RaftRuntime {
         var logger = logger
         logger[metadataKey: "node"] = "\(name)"
         self.logger = logger
-        let config = RaftConfig(
+        var config = RaftConfig(
             id: id, electionTimeout: options.electionTicks, heartbeatInterval: options.heartbeatTicks,
             randomSeed: UInt64.random(in: 0...UInt64.max))
+        #if DEBUG
+        if options.keepLeadershipWhenIsolated { config.checkQuorum = false }
+        #endif
         node = RaftNode(config: config, state: state)
         (leadership, leadershipContinuation) = AsyncStream.makeStream(of: Leadership.self)
     }

@@ -53,7 +53,9 @@ def test_stale_standby_reads_of_openbao_are_caught(tmp_path, lincheck):
 
 # The lead's planted faults (debug builds of Coffer only): stale-reads answers reads without ReadIndex,
 # early-ack acknowledges writes before quorum commit. An isolated or paused leader makes either visible;
-# against the HA branch's debug build, stale-reads showed in 1 to 6 keys of 25-33 per run, early-ack in 18.
+# stale-reads also turns off the faulty node's CheckQuorum step-down, so an isolated leader keeps serving its
+# old state for the whole partition (without it the stale window was a fraction of a second and a run
+# could miss it: CI once saw (True, True)).
 @pytest.mark.parametrize("fault", ["stale-reads", "early-ack"])
 def test_coffer_planted_fault_is_caught(tmp_path, lincheck, fault):
     code, stdout, report = chaos_run(tmp_path, lincheck, "--server", "coffer", "--server-env",
