@@ -20,7 +20,7 @@ public final class NodeStore: Sendable {
 
     /// Opens (creating if needed) the node's store in directory `path`.
     public init(path: String) throws {
-        environment = try Environment(path: path, configuration: Environment.Configuration(maxDatabases: 16))
+        environment = try Environment(path: path, configuration: Environment.Configuration(maxDatabases: 16, flags: [.writeMap]))
         data = try LMDBStorage(environment: environment)
         log = try RaftLogStore(environment: environment)
     }

@@ -44,6 +44,10 @@ public actor RaftRuntime {
         public var heartbeatTicks: Int
         /// Compact the log once this many entries have been applied since the last snapshot.
         public var compactionThreshold: UInt64
+        /// Also compact once the entries appended since the last compaction hold this many bytes: the log is
+        /// kept in memory, and a snapshot restore stages its archive through it in 2 MiB entries, so an entry
+        /// count alone would let a large restore hold the whole archive in memory on every node.
+        public var compactionBytes = 32 << 20
         /// Time limit on a write or a read confirmation.
         public var requestTimeout: Duration
         #if DEBUG
@@ -111,6 +115,8 @@ public actor RaftRuntime {
     /// Called after an applied entry committed a snapshot restore (the state machine was replaced).
     private var restoreObserver: (@Sendable () async -> Void)?
     private var compactionRequested = false
+    /// Bytes of the entries appended since the last compaction (see `Options.compactionBytes`).
+    private var bytesSinceCompaction = 0
 
     private enum Event {
         case message(Message)
@@ -463,6 +469,7 @@ public actor RaftRuntime {
                     readsAwaitingApply.append((state.index, read))
                 }
             }
+            for entry in ready.entries { bytesSinceCompaction += entry.byteCount }
             node.advance(ready)
             let applied = node.status.applied
             readsAwaitingApply.removeAll { pending in
@@ -536,7 +543,9 @@ public actor RaftRuntime {
         let snapshotIndex = node.latestSnapshot?.index ?? 0
         let requested = compactionRequested && status.applied > snapshotIndex
         compactionRequested = false
-        guard requested || status.applied > snapshotIndex + options.compactionThreshold else { return }
+        let large = bytesSinceCompaction >= options.compactionBytes && status.applied > snapshotIndex
+        guard requested || large || status.applied > snapshotIndex + options.compactionThreshold else { return }
+        bytesSinceCompaction = 0
         do {
             try node.compact(through: status.applied, snapshotData: [])
             if let snapshot = node.latestSnapshot { try store.log.compact(to: snapshot) }

@@ -25,8 +25,9 @@ final class RuntimeHarness: @unchecked Sendable {
         }
     }
 
-    func start() async throws {
-        let options = RaftRuntime.Options(tickInterval: .milliseconds(10), requestTimeout: .seconds(5))
+    func start(compactionBytes: Int? = nil) async throws {
+        var options = RaftRuntime.Options(tickInterval: .milliseconds(10), requestTimeout: .seconds(5))
+        if let compactionBytes { options.compactionBytes = compactionBytes }
         for (index, name) in names.enumerated() {
             let runtime = try RaftRuntime(
                 name: name, store: stores[index], transport: network.makeTransport(for: name), options: options)
@@ -83,6 +84,30 @@ final class RuntimeHarness: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         #expect(try Set(harness.stores.map { try $0.stateHash() }).count == 1)
+        await harness.stop()
+    }
+
+    /// The log lives in memory until compacted: large entries (a restore's staged chunks) must trigger
+    /// compaction by size long before the entry-count threshold, on every node.
+    @Test func largeEntriesCompactTheLogBySize() async throws {
+        let harness = try RuntimeHarness()
+        try await harness.start(compactionBytes: 256 << 10)
+        let leader = try await harness.leader()
+        let runtime = harness.runtimes[leader]
+        let chunk = [UInt8](repeating: 7, count: 64 << 10)
+        for index in 0..<40 {  // 2.5 MiB in 40 entries: far below the 8192-entry threshold
+            try await runtime.write([.put(key: "chunk/\(index)", value: chunk)])
+        }
+        for _ in 0..<200 {
+            let retained = try harness.stores.map { try $0.log.load()?.entries.count ?? .max }
+            if retained.allSatisfy({ $0 <= 8 }) { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        for store in harness.stores {
+            let state = try #require(try store.log.load())
+            #expect(state.snapshot.metadata.index > 1)
+            #expect(state.entries.count <= 8, "at most 256 KiB of 64 KiB entries stay in the log")
+        }
         await harness.stop()
     }
 
