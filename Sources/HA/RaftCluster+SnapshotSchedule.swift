@@ -7,6 +7,8 @@ import Foundation
 /// schedules once a second (`runSnapshotSchedules`); an archive is written to a hidden temporary file in the
 /// target directory (0600, fsync'd), renamed into place and the directory fsync'd, so a file with the final
 /// name is always complete. A failure is logged, counted and shown in the status; it never stops the node.
+/// Each attempt's status is stored through the barrier, so after a failover the new active node keeps the
+/// schedule's rhythm and error count, and the status names the node whose disk holds the last archive.
 extension RaftCluster {
     public func setSnapshotScheduleObserver(_ observer: @escaping @Sendable (String, Bool) -> Void) {
         snapshotState.scheduleObserver = observer
@@ -45,6 +47,7 @@ extension RaftCluster {
             case .delete:
                 do {
                     try await barrier.delete(key)
+                    try await barrier.delete(SnapshotSchedule.statusPrefix + name)
                 } catch {
                     throw CoreError.internal("could not delete the snapshot schedule")
                 }
@@ -58,9 +61,11 @@ extension RaftCluster {
             guard request.operation == .read else { throw CoreError.methodNotAllowed }
             let name = String(rest.dropFirst("status/".count))
             guard let schedule = try await loadSchedule(barrier, name: name) else { throw CoreError.notFound([]) }
-            let status = snapshotState.schedules[name]
-                ?? SnapshotScheduleStatus(nextRun: Date().addingTimeInterval(TimeInterval(schedule.interval)))
-            return .data(status.json)
+            var status = snapshotState.schedules[name]
+            if status == nil { status = await storedStatus(barrier, name: name) }
+            return .data(
+                (status ?? SnapshotScheduleStatus(nextRun: Date().addingTimeInterval(TimeInterval(schedule.interval))))
+                    .json)
         }
         return nil
     }
@@ -73,6 +78,12 @@ extension RaftCluster {
         } catch {
             throw CoreError.internal("could not read the snapshot schedule")
         }
+    }
+
+    /// The status the last active node stored for `name`; nil when there is none or it cannot be read.
+    private func storedStatus(_ barrier: Barrier, name: String) async -> SnapshotScheduleStatus? {
+        guard let bytes = try? await barrier.get(SnapshotSchedule.statusPrefix + name) else { return nil }
+        return try? JSONDecoder().decode(SnapshotScheduleStatus.self, from: Data(bytes))
     }
 
     private func loadSchedules(_ barrier: Barrier) async throws(CoreError) -> [SnapshotSchedule] {
@@ -102,8 +113,11 @@ extension RaftCluster {
         snapshotState.schedules = snapshotState.schedules.filter { names.contains($0.key) }
         for schedule in schedules {
             let interval = TimeInterval(schedule.interval)
-            var status = snapshotState.schedules[schedule.name]
-                ?? SnapshotScheduleStatus(nextRun: now.addingTimeInterval(interval))
+            var known = snapshotState.schedules[schedule.name]
+            if known == nil { known = await storedStatus(barrier, name: schedule.name) }
+            var status = known ?? SnapshotScheduleStatus(nextRun: now.addingTimeInterval(interval))
+            // A shortened interval takes effect at once, not after the old, longer wait.
+            status.nextRun = min(status.nextRun, (status.lastEnd ?? now).addingTimeInterval(interval))
             guard now >= status.nextRun else {
                 snapshotState.schedules[schedule.name] = status
                 continue
@@ -127,8 +141,14 @@ extension RaftCluster {
                                "consecutive_errors": "\(status.consecutiveErrors)"])
             }
             status.lastEnd = Date()
+            status.lastNode = settings.name.rawValue
             status.nextRun = max(status.nextRun.addingTimeInterval(interval), Date())
             snapshotState.schedules[schedule.name] = status
+            do {
+                try await barrier.put(SnapshotSchedule.statusPrefix + schedule.name, Array(JSONEncoder().encode(status)))
+            } catch {
+                logger.warning("could not store the snapshot schedule status", metadata: ["schedule": "\(schedule.name)"])
+            }
         }
     }
 

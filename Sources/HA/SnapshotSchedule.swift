@@ -6,6 +6,9 @@ import Foundation
 /// `retain` of them. Stored behind the barrier, so it survives failover and restarts.
 public struct SnapshotSchedule: Codable, Equatable, Sendable {
     static let storagePrefix = "core/raft/snapshot-auto/"
+    /// Where the active node keeps each schedule's status, so a new active node carries on after a failover
+    /// (its next run, error count and last archive) instead of starting over.
+    static let statusPrefix = "core/raft/snapshot-auto-status/"
 
     public var name: String
     public var interval: Int64
@@ -88,7 +91,7 @@ public struct SnapshotSchedule: Codable, Equatable, Sendable {
 }
 
 /// What the active node knows of one schedule's runs (in memory; a new active node starts afresh).
-struct SnapshotScheduleStatus: Sendable {
+struct SnapshotScheduleStatus: Sendable, Codable {
     var nextRun: Date
     var lastStart: Date?
     var lastEnd: Date?
@@ -96,6 +99,8 @@ struct SnapshotScheduleStatus: Sendable {
     var lastError: String?
     var lastFile: String?
     var consecutiveErrors = 0
+    /// The node that ran the last attempt: archives are written to that node's disk.
+    var lastNode: String?
 
     var json: [String: JSONValue] {
         func time(_ date: Date?) -> JSONValue { date.map { .string(Timestamp($0).rfc3339Nano) } ?? .null }
@@ -107,6 +112,7 @@ struct SnapshotScheduleStatus: Sendable {
             "last_snapshot_error": .string(lastError ?? ""),
             "last_snapshot_url": .string(lastFile.map { "file://" + $0 } ?? ""),
             "consecutive_errors": .int(Int64(consecutiveErrors)),
+            "last_snapshot_node": .string(lastNode ?? ""),
         ]
     }
 }

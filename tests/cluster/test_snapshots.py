@@ -277,5 +277,26 @@ def test_schedule_from_the_server_config_runs_on_the_active_node(tmp_path):
         assert len(files) == 1 and status()["consecutive_errors"] == 0, files
         code, body = active.call("GET", "sys/storage/raft/snapshot-auto/config/nightly", token=token)
         assert code == 200 and body["data"]["retain"] == 1 and body["data"]["path_prefix"] == str(target)
+        assert status()["last_snapshot_node"] == active.name
+
+        # The status is stored through the barrier: after a failover the new active node carries on with
+        # the same error count instead of starting over (an in-memory status would restart at 1).
+        blocker = tmp_path / "not-a-directory"
+        blocker.write_text("x")
+        assert active.call("POST", "sys/storage/raft/snapshot-auto/config/broken",
+                           {"interval": "1s", "path_prefix": str(blocker / "sub")}, token=token)[0] == 204
+
+        def errors(node):
+            code, body = node.call("GET", "sys/storage/raft/snapshot-auto/status/broken", token=token)
+            return body["data"]["consecutive_errors"] if code == 200 else -1
+
+        cluster.wait(lambda: errors(active) >= 3, 30, "three failed runs")
+        assert active.call("PUT", "sys/step-down", token=token)[0] == 204
+        cluster.wait(lambda: cluster.active() is not None and cluster.active() is not active, 30, "a new active node")
+        successor = cluster.active()
+        assert errors(successor) >= 3
+        cluster.wait(lambda: errors(successor) >= 4, 30, "the new active node's first failed run")
+        code, body = successor.call("GET", "sys/storage/raft/snapshot-auto/status/broken", token=token)
+        assert body["data"]["last_snapshot_node"] == successor.name, body
     finally:
         cluster.cleanup()
