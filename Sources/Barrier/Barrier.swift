@@ -255,6 +255,59 @@ public actor Barrier: Storage {
         return [UInt8](try BarrierEnvelope.open(BarrierEnvelope.parse(sealed), key: key, path: "join/" + context))
     }
 
+    // MARK: - DR replication
+
+    /// A copy of the root key, for a DR secondary that authenticated over mutual TLS: it receives this
+    /// cluster's stored records as ciphertext and needs the root key to open the keyring they are sealed
+    /// under. The caller zeroes the bytes once sent.
+    public func rootKeyForReplication() throws -> [UInt8] {
+        guard case .unsealed(let unsealed) = state else { throw BarrierError.sealed }
+        return unsealed.rootKey.copyBytes()
+    }
+
+    /// Replaces the keys in memory with `rootKey` (another cluster's, received by a DR secondary) and the
+    /// keyring it opens from physical storage (replicated from that cluster). The previous keys are zeroed.
+    /// Afterwards the stored root-key record, not this node's old unseal key, is what unseals the node.
+    public func adopt(rootKey bytes: [UInt8]) async throws {
+        await beginKeyOperation()
+        defer { endKeyOperation() }
+        let rootKey = try SecretKey(bytes: bytes)
+        do {
+            guard let record = try await physical.get(Self.keyringPath) else {
+                throw BarrierError.malformed("the replicated keyring is missing")
+            }
+            let keyring = try openKeyring(record, rootKey: rootKey)
+            if case .unsealed(let previous) = state {
+                previous.rootKey.zero()
+                previous.keyring.zeroAll()
+            }
+            state = .unsealed(Unsealed(rootKey: rootKey, keyring: keyring))
+        } catch {
+            rootKey.zero()
+            throw error
+        }
+    }
+
+    /// Encrypts `records` (path, plaintext) under the active key of the keyring in `keyringRecord`, opened
+    /// with `rootKey`: how a DR secondary re-seals its own records for the keyring it is about to adopt, in
+    /// the same batch that installs that keyring.
+    public static func seal(
+        _ records: [(path: String, value: [UInt8])], keyringRecord: [UInt8], rootKey bytes: [UInt8]
+    ) throws -> [(path: String, value: [UInt8])] {
+        let rootKey = try SecretKey(bytes: bytes)
+        defer { rootKey.zero() }
+        let parts = try BarrierEnvelope.parse(keyringRecord)
+        var plaintext = try BarrierEnvelope.open(parts, key: rootKey, path: keyringPath)
+        defer { plaintext.withUnsafeMutableBytes { secureZero($0) } }
+        let keyring = try Keyring(decoding: plaintext)
+        defer { keyring.zeroAll() }
+        let active = keyring.active
+        return try records.map { record in
+            try checkDataPath(record.path)
+            return (record.path, try BarrierEnvelope.seal(record.value, key: active.key, term: active.term, path: record.path))
+        }
+    }
+
     // MARK: - Snapshots
 
     /// HMAC-SHA256 of `message` under a key derived (HKDF-SHA256, its own purpose string) from the root key:

@@ -110,6 +110,7 @@ final class TLSClusterTransportCore {
     func enqueue(_ message: ClusterMessage, to peer: ClusterNodeID, drainNow: Bool = true) -> PeerLink? {
         guard !isShutDown else { return nil }
         guard let link = links[peer], link.address != nil else {
+            if message.kind == .forwardResponse, answerOnAcceptedConnection(message, to: peer) { return nil }
             logger.debug("dropping message for peer with no address", metadata: [
                 "peer": "\(peer)", "kind": "\(message.kind)",
             ])
@@ -147,6 +148,18 @@ final class TLSClusterTransportCore {
             break
         }
         return link
+    }
+
+    /// Answers a peer we have no address for (a DR secondary that dials in and does not listen) over the
+    /// connection it opened, if one is established. Responses only: requests and Raft traffic still need a link.
+    private func answerOnAcceptedConnection(_ message: ClusterMessage, to peer: ClusterNodeID) -> Bool {
+        guard let handler = accepted.values.first(where: { $0.peer == peer }) else { return false }
+        var frame = ByteBufferAllocator().buffer(capacity: ClusterFrameCodec.lengthPrefixSize
+            + ClusterFrameCodec.headerSize + message.payload.count)
+        guard (try? codec.encode(.message(message), into: &frame)) != nil else { return false }
+        handler.write(frame)
+        handler.flush()
+        return true
     }
 
     /// Writes queued frames while the connection is writable, flushing every 256 KiB.

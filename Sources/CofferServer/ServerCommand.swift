@@ -149,6 +149,11 @@ public enum ServerCommand {
         if let tick = environment["COFFER_RAFT_TICK_MS"].flatMap(Int.init), tick > 0 {
             runtime.tickInterval = .milliseconds(tick)
         }
+        // Compact the Raft log after this many applied entries (default 8192); small values let tests make a DR
+        // secondary fall behind the retained log.
+        if let entries = environment["COFFER_RAFT_COMPACTION_ENTRIES"].flatMap(UInt64.init), entries > 0 {
+            runtime.compactionThreshold = entries
+        }
         var settings = RaftCluster.Settings(
             name: name, apiAddress: advertisedAPI, clusterAddress: advertisedCluster, listenHost: clusterHost,
             listenPort: clusterPort, retryJoin: retryJoin.compactMap(\.leaderAPIAddr), runtime: runtime)

@@ -9,7 +9,9 @@ extension CofferCore {
         _ request: Request, token: TokenEntry, tokenHash: String, acl: ACL, node: ActiveNode, wrapTTL: Int64?
     ) async throws(CoreError) -> Response {
         let path = request.path
-        if let ha, path.hasPrefix("sys/storage/raft/") || path == "sys/ha-status" || path == "sys/step-down",
+        if let ha,
+            path.hasPrefix("sys/storage/raft/") || path.hasPrefix("sys/replication/") || path == "sys/ha-status"
+                || path == "sys/step-down",
             let response = try await ha.handleSystem(request, core: self)
         {
             return response

@@ -24,13 +24,19 @@ extension CofferCore {
         case "sys/generate-root/attempt", "sys/generate-root/update":
             guard !options.disableUnauthedGenerateRootEndpoints else { throw CoreError.unsupportedOperation }
             return try await handleGenerateRoot(request, authenticated: false)
+        case "sys/replication/dr/secondary/generate-operation-token/attempt",
+            "sys/replication/dr/secondary/generate-operation-token/update":
+            return try await handleDROperationToken(request)
         default:
             break
         }
-        if let ha, request.path.hasPrefix("sys/storage/raft/"),
+        if let ha, request.path.hasPrefix("sys/storage/raft/") || request.path.hasPrefix("sys/replication/"),
             let response = try await ha.handleUnauthenticated(request, core: self)
         {
             return response
+        }
+        if refusesClientRequests, !Self.allowedInDRSecondaryMode(request.path) {
+            throw CoreError.badRequest(Self.drSecondaryRefusal)
         }
         switch state {
         case .active(let node):
@@ -173,7 +179,7 @@ extension CofferCore {
             "standby": .bool(isSealed || isStandby),
             // OpenBao on raft storage reports an active node as "primary".
             "replication_performance_mode": isSealed ? "unknown" : (options.storageType == "raft" ? "primary" : "disabled"),
-            "replication_dr_mode": isSealed ? "unknown" : "disabled",
+            "replication_dr_mode": isSealed ? "unknown" : .string(replicationDRMode),
             "server_time_utc": .int(Int64(environment.now().timeIntervalSince1970)),
             "version": .string(options.version),
         ]

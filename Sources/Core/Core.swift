@@ -30,6 +30,11 @@ public actor CofferCore {
     var activeSince: Date?
     var rekey: RekeyOperation?
     var generateRoot: GenerateRootOperation?
+    /// DR replication (Core+Replication): the mode `sys/health` reports, whether client requests are
+    /// refused (DR secondary or demoted primary), and the hash and issue time of the live DR operation token.
+    var replicationDRMode = "disabled"
+    var refusesClientRequests = false
+    var drOperationToken: (hash: [UInt8], issued: Date)?
     /// Audit devices (see Core+Audit.swift); salts loaded on first use after unseal.
     var auditBroker: (any AuditBroker)?
     var auditLoaded = false
@@ -310,6 +315,7 @@ public actor CofferCore {
         activeSince = nil
         rekey = nil
         generateRoot = nil
+        drOperationToken = nil
         state = .sealed(nil)
         await auditSealed()
         logger.info("sealed")

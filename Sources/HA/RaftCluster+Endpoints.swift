@@ -46,13 +46,14 @@ extension RaftCluster {
             }
             return try await acceptAnswer(request, core: core)
         default:
-            return nil
+            return try await handleReplication(request, core: core)
         }
     }
 
     public func handleSystem(_ request: Request, core: CofferCore) async throws(CoreError) -> Response? {
         guard let runtime else { throw CoreError.sealed }
         if let response = try await handleSnapshot(request, core: core, runtime: runtime) { return response }
+        if let response = try await handleReplicationAuthenticated(request, core: core) { return response }
         switch request.path {
         case "sys/storage/raft/configuration":
             try only(request, [.read])

@@ -110,7 +110,7 @@ extension RaftCluster {
         throw CoreError.unavailable("timed out waiting for the cluster's state from the leader")
     }
 
-    func post(_ base: String, path: String, body: JSONValue) async throws -> [String: JSONValue] {
+    func post(_ base: String, path: String, body: JSONValue, token: String? = nil) async throws -> [String: JSONValue] {
         var trimmed = base
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
         guard let url = URL(string: trimmed + "/v1/" + path) else {
@@ -120,6 +120,7 @@ extension RaftCluster {
         request.httpMethod = "POST"
         request.httpBody = Data(body.serialized())
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        if let token { request.setValue(token, forHTTPHeaderField: "X-Vault-Token") }
         let (data, response) = try await URLSession.shared.data(for: request)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         let parsed = (try? JSONValue.parse(Array(data)))?.objectValue ?? [:]

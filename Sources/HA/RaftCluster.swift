@@ -73,6 +73,8 @@ public actor RaftCluster: HighAvailability {
     var raftStatusObserver: (@Sendable (RaftStatus) -> Void)?
     /// Snapshot tickets and the restore in progress (RaftCluster+Snapshot).
     var snapshotState = SnapshotState()
+    /// DR replication's in-memory state (RaftCluster+DRPrimary, RaftCluster+DRSecondary).
+    var dr = DRState()
 
     /// Opens the node's store in `path`. A node whose store has no Raft log yet is uninitialised: `sys/init`
     /// founds a cluster on it, or it joins one.
@@ -193,7 +195,10 @@ public actor RaftCluster: HighAvailability {
             throw CoreError.internal("the cluster certificate authority is missing")
         }
         let record = try ClusterAuthorityRecord.decode(bytes)
-        return try record.authority().issueCredentials(for: name).trusting(record.trustedRoots())
+        var roots = record.trustedRoots()
+        // A DR primary's port also accepts its secondaries' certificates (their messages are confined to DR).
+        if let primary = try? await primaryRecord(), !primary.demoted { roots.append(primary.caCertificateDER) }
+        return try record.authority().issueCredentials(for: name).trusting(roots)
     }
 
     /// `sys/storage/raft/tls/rotate`: a new cluster CA. Every node, as it applies the change, issues itself a
@@ -270,6 +275,7 @@ public actor RaftCluster: HighAvailability {
     }
 
     func stopRuntime() async {
+        await stopPulling()
         storage.setMode(.closed)
         for task in tasks { task.cancel() }
         tasks = []
@@ -310,12 +316,14 @@ public actor RaftCluster: HighAvailability {
                 try await core.stepUp()
                 activeSince = Date()
                 await ensureOwnMemberRecord()
+                await applyReplicationMode(core: core)
             } catch {
                 logger.error("could not become active; handing leadership on", metadata: ["error": "\(error)"])
                 await stepDown()
             }
         case .follower:
             activeSince = nil
+            await stopPulling()
             await core.stepDown()
         }
     }
@@ -420,8 +428,11 @@ public actor RaftCluster: HighAvailability {
     private func serve(_ message: ClusterMessage, from peer: ClusterNodeID) async -> [UInt8] {
         switch message.kind {
         case .forwardRequest:
-            guard let handler = forwardedRequestHandler else { return [] }
+            guard let handler = forwardedRequestHandler, !DRIdentity.isSecondary(peer) else { return [] }
             return await handler(message.payload)
+        case .control:
+            if DRIdentity.isSecondary(peer) { return await serveReplication(message.payload, from: peer) }
+            return await adoptKey(message.payload, from: peer)
         default:
             return []
         }

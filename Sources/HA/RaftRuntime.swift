@@ -654,6 +654,8 @@ public actor RaftRuntime {
     }
 
     private func receive(_ inbound: InboundClusterMessage) async {
+        // A DR secondary's certificate reaches this port only to pull replication data: never Raft or snapshots.
+        if DRIdentity.isSecondary(inbound.from), inbound.message.kind != .control { return }
         switch inbound.message.kind {
         case .raft:
             guard let message = try? RaftWire.decode(inbound.message.payload),
