@@ -17,14 +17,23 @@ import Storage
 extension RaftCluster {
     static let secondaryTokenDefaultTTL: Int64 = 30 * 60
 
+    /// A replication record behind the barrier (JSON), or nil when there is none.
+    func replicationRecord<Record: Decodable>(_ type: Record.Type, at key: String) async throws -> Record? {
+        guard let barrier, let bytes = try await barrier.get(key) else { return nil }
+        return try JSONDecoder().decode(Record.self, from: Data(bytes))
+    }
+
+    func saveReplicationRecord(_ record: some Encodable, at key: String) async throws {
+        guard let barrier else { throw CoreError.sealed }
+        try await barrier.put(key, Array(JSONEncoder().encode(record)))
+    }
+
     func primaryRecord() async throws -> DRPrimaryRecord? {
-        guard let barrier, let bytes = try await barrier.get(DRPrimaryRecord.storageKey) else { return nil }
-        return try JSONDecoder().decode(DRPrimaryRecord.self, from: Data(bytes))
+        try await replicationRecord(DRPrimaryRecord.self, at: DRPrimaryRecord.storageKey)
     }
 
     func savePrimaryRecord(_ record: DRPrimaryRecord) async throws {
-        guard let barrier else { throw CoreError.sealed }
-        try await barrier.put(DRPrimaryRecord.storageKey, Array(JSONEncoder().encode(record)))
+        try await saveReplicationRecord(record, at: DRPrimaryRecord.storageKey)
     }
 
     /// `primary/enable`: a replication CA; the cluster port starts trusting its certificates.

@@ -20,13 +20,11 @@ import Storage
 /// the secondary's own Raft, so all its nodes hold them and a restart resumes from the next index.
 extension RaftCluster {
     func secondaryRecord() async throws -> DRSecondaryRecord? {
-        guard let barrier, let bytes = try await barrier.get(DRSecondaryRecord.storageKey) else { return nil }
-        return try JSONDecoder().decode(DRSecondaryRecord.self, from: Data(bytes))
+        try await replicationRecord(DRSecondaryRecord.self, at: DRSecondaryRecord.storageKey)
     }
 
     func saveSecondaryRecord(_ record: DRSecondaryRecord) async throws {
-        guard let barrier else { throw CoreError.sealed }
-        try await barrier.put(DRSecondaryRecord.storageKey, Array(JSONEncoder().encode(record)))
+        try await saveReplicationRecord(record, at: DRSecondaryRecord.storageKey)
     }
 
     /// The primary index whose entries this cluster has applied (nil before the first baseline).

@@ -3,13 +3,15 @@ refusal of client requests on the secondary, a re-seed after the primary compact
 DR operation token from the primary's unseal shares, promotion (secrets, tokens, AppRole and wrapping work on the
 promoted cluster), and the fencing of the old primary, which then refuses writes."""
 
+import json
 import os
 import signal
+import subprocess
 
 import pytest
 
-from cluster import Cluster
-from dr import activate, ok, operation_token, promote, status, wait_caught_up
+from cluster import Cluster, bao_binary
+from dr import ok, operation_token, promote, status, wait_caught_up
 
 # Compact the Raft log every 64 entries so the secondary can fall behind the primary's retained log.
 ENV = {"COFFER_RAFT_COMPACTION_ENTRIES": "64"}
@@ -33,6 +35,14 @@ def put(node, token, path, body):
     return ok(node.call("PUT", path, body, token=token))
 
 
+def bao(node, token, *args):
+    """The bao CLI against `node`, JSON output."""
+    env = {"BAO_ADDR": node.addr, "BAO_TOKEN": token or "", "PATH": "/usr/bin:/bin", "HOME": str(node.dir)}
+    done = subprocess.run([bao_binary(), *args, "-format=json"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) if done.stdout.strip() else None
+
+
 def test_dr_secondary_follows_reseeds_and_promotes(clusters):
     primary, secondary = clusters
     root = primary.root_token
@@ -48,8 +58,14 @@ def test_dr_secondary_follows_reseeds_and_promotes(clusters):
     assert status(secondary)["mode"] == "disabled"
     ok(active.call("PUT", "sys/replication/dr/primary/secondary-token", {}, token=root), 400)
 
-    activate(primary, secondary)
+    # Activation through the bao CLI: enable, a wrapped secondary token, secondary/enable.
+    bao(active, root, "write", "-f", "sys/replication/dr/primary/enable")
+    wrap = bao(active, root, "write", "sys/replication/dr/primary/secondary-token", "id=dr1")["wrap_info"]
+    assert wrap["token"] and wrap["creation_path"] == "sys/replication/dr/primary/secondary-token"
+    bao(secondary.active(), secondary.root_token, "write", "sys/replication/dr/secondary/enable",
+        f"token={wrap['token']}", f"primary_api_addr={active.addr}")
     wait_caught_up(primary, secondary)
+    assert bao(secondary.active(), None, "read", "sys/replication/dr/status")["data"]["mode"] == "secondary"
     assert status(primary)["known_secondaries"] == ["dr1"]
     assert status(secondary)["mode"] == "secondary"
 
@@ -81,6 +97,14 @@ def test_dr_secondary_follows_reseeds_and_promotes(clusters):
     wait_caught_up(primary, secondary, seconds=90)
     assert status(secondary)["baselines"] > baselines, status(secondary)
 
+    # A restarted secondary node unseals with the primary's shares, no longer with its own cluster's.
+    restarted = secondary.standbys()[0]
+    restarted.kill(signal.SIGTERM)
+    restarted.start()
+    codes = [restarted.call("PUT", "sys/unseal", {"key": key})[0] for key in secondary.keys[:secondary.threshold]]
+    assert codes[-1] == 400, codes
+    assert restarted.unseal(primary.keys[:primary.threshold])["sealed"] is False
+
     # The operation token needs the primary's shares (the secondary's own no longer open its root key).
     token, answer = operation_token(secondary, secondary.keys, secondary.threshold)
     assert token is None and answer[0] == 400, answer
@@ -105,8 +129,10 @@ def test_dr_secondary_follows_reseeds_and_promotes(clusters):
     login = ok(new.call("PUT", "auth/approle/login", {"role_id": role_id, "secret_id": secret_id}))
     assert login["auth"]["client_token"]
     put(new, root, "kv/after-promotion", {"value": "new"})
-    for node in secondary.standbys():
-        assert ok(node.call("GET", "kv/after-promotion", token=root))["data"]["value"] == "new"
+    # The standbys hold the adopted keys: after a step-down another node serves the same data.
+    put(new, root, "sys/step-down", {})
+    Cluster.wait(lambda: secondary.active() not in (None, new), 30, "another active node")
+    assert ok(secondary.active().call("GET", "kv/after-promotion", token=root))["data"]["value"] == "new"
 
     # The old primary hears of the new generation and refuses writes from then on.
     Cluster.wait(lambda: status(primary).get("demoted") is True, 30, "old primary fenced")
