@@ -37,6 +37,6 @@ struct DRState {
     /// How many baselines this cluster installed (a re-seed adds one), written with each baseline.
     static let baselineCountKey = "raft/dr/baselines"
     static let chunkSize = 4 << 20
-    /// A baseline goes to the secondary's Raft as one entry: it must stay under the frame limit.
-    static let maximumBaseline = 12 << 20
+    /// Both sides hold a baseline image in memory while it is transferred.
+    static let maximumBaseline = 1 << 30
 }

@@ -1,6 +1,7 @@
 import Barrier
 import Cluster
 import Core
+import Crypto
 import Foundation
 import Logging
 import Raft
@@ -356,22 +357,42 @@ extension RaftCluster {
             if last { break }
             chunk += 1
         }
-        var pairs: [(key: [UInt8], value: [UInt8])] = []
+        // Stage the image through this cluster's Raft in 2 MiB entries (the snapshot-restore staging keys),
+        // then one entry commits it: every node swaps its state inside one apply transaction, and the same
+        // entry puts back this cluster's own records, re-sealed for the keyring being installed.
         var reader = WireReader(image)
         guard try reader.u8() == 1 else { throw DRError.unexpectedAnswer }
-        while !reader.isAtEnd { pairs.append((try reader.blob(), try reader.blob())) }
-        guard let keyring = pairs.first(where: { $0.key == Array(Barrier.keyringPath.utf8) })?.value else {
-            throw DRError.unexpectedAnswer
+        let staging = SnapshotArchive.hex((0..<8).map { _ in UInt8.random(in: 0...255) })
+        var pieces: [[UInt8]] = []
+        var pending: [UInt8] = []
+        var keyring: [UInt8]?
+        while !reader.isAtEnd {
+            let key = try reader.blob()
+            let value = try reader.blob()
+            guard !DRKeyspace.isLocal(key) else { continue }
+            if key == Array(Barrier.keyringPath.utf8) { keyring = value }
+            RecordScanner.encode(key: key, value: value, into: &pending)
+            if pending.count >= 2 << 20 {
+                pieces.append(pending)
+                pending.removeAll(keepingCapacity: true)
+            }
         }
-        var operations: [StorageOperation] = []
-        let existing = try store.environment.read { try $0.keys(in: store.data.database) }
-        for key in existing where !DRKeyspace.isLocal(key) {
-            operations.append(.delete(key: String(decoding: key, as: UTF8.self)))
+        if !pending.isEmpty || pieces.isEmpty { pieces.append(pending) }
+        image = []
+        var hasher = SHA256()
+        for (sequence, piece) in pieces.enumerated() {
+            hasher.update(data: piece)
+            try await storage.batch([.put(key: NodeStore.stagingKey(staging, sequence), value: piece)])
         }
-        for pair in pairs where !DRKeyspace.isLocal(pair.key) {
-            operations.append(.put(key: String(decoding: pair.key, as: UTF8.self), value: pair.value))
-        }
+        let chunks = pieces.count
+        pieces = []
+        guard let keyring else { throw DRError.unexpectedAnswer }
+        var operations: [StorageOperation] = [
+            .put(key: NodeStore.restoreCommitKey, value: NodeStore.restoreCommit(
+                id: staging, chunks: chunks, sha256: SnapshotArchive.hex(hasher.finalize()))),
+        ]
         // This cluster's own records, re-sealed for the keyring being installed.
+        let existing = try store.environment.read { try $0.keys(in: store.data.database) }
         var local: [(path: String, value: [UInt8])] = []
         if let barrier {
             for key in existing where DRKeyspace.isLocal(key) && key.starts(with: Array("core/".utf8)) {
@@ -391,7 +412,7 @@ extension RaftCluster {
         updated.needsBaseline = false
         try await saveSecondaryRecord(updated)
         dr.primaryCommit = max(dr.primaryCommit, index)
-        logger.info("DR baseline installed", metadata: ["index": "\(index)", "bytes": "\(image.count)"])
+        logger.info("DR baseline installed", metadata: ["index": "\(index)", "chunks": "\(chunks)"])
         pushKeyToStandbys()
     }
 

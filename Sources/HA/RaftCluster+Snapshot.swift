@@ -249,6 +249,11 @@ extension RaftCluster: SnapshotTransfers {
         do {
             try await barrier.reloadKeyring()
         } catch {
+            if appliedPrimaryIndex() != nil {
+                // A DR baseline installed the primary's keyring: the active node hands its root key over (adoptKey).
+                logger.info("DR baseline installed; waiting for the primary's root key from the active node")
+                return
+            }
             logger.error("the restored keyring does not open under this node's root key; sealing")
             Task { await core.seal() }
             return

@@ -53,6 +53,9 @@ def test_dr_secondary_follows_reseeds_and_promotes(clusters):
     role_id = ok(active.call("GET", "auth/approle/role/app/role-id", token=root))["data"]["role_id"]
     for index in range(20):
         put(active, root, f"kv/before/{index}", {"value": str(index)})
+    # About 5 MiB, so a baseline is staged through the secondary's Raft in several entries.
+    for index in range(40):
+        put(active, root, f"kv/large/{index}", {"value": f"{index:04d}" * 32768})
 
     # Disabled until enabled; the secondary-token needs an id.
     assert status(secondary)["mode"] == "disabled"
@@ -125,6 +128,7 @@ def test_dr_secondary_follows_reseeds_and_promotes(clusters):
     assert status(secondary)["last_wal"] > 0 and final > 0
     assert ok(new.call("GET", "kv/while-paused/199", token=root))["data"]["value"] == "199"
     assert ok(new.call("GET", "kv/before/3", token=root))["data"]["value"] == "3"
+    assert ok(new.call("GET", "kv/large/39", token=root))["data"]["value"] == "0039" * 32768
     secret_id = ok(new.call("PUT", "sys/wrapping/unwrap", {}, token=wrapped))["data"]["secret_id"]
     login = ok(new.call("PUT", "auth/approle/login", {"role_id": role_id, "secret_id": secret_id}))
     assert login["auth"]["client_token"]
