@@ -142,3 +142,17 @@ def test_dr_secondary_follows_reseeds_and_promotes(clusters):
     Cluster.wait(lambda: status(primary).get("demoted") is True, 30, "old primary fenced")
     code, body = primary.active().call("PUT", "kv/fork", {"value": "1"}, token=root)
     assert code == 400 and REFUSAL in body["errors"][0], (code, body)
+
+    # Failback: the old primary follows the new one (update-primary with a new token and an operation token).
+    new = secondary.active()
+    wrap = ok(new.call("PUT", "sys/replication/dr/primary/secondary-token", {"id": "old-primary"},
+                       token=root))["wrap_info"]
+    code, body = primary.active().call("PUT", "sys/replication/dr/secondary/update-primary",
+                                       {"token": wrap["token"], "primary_api_addr": new.addr})
+    assert code == 400, (code, body)  # no operation token
+    token, _ = operation_token(primary, primary.keys, primary.threshold)
+    ok(primary.active().call("PUT", "sys/replication/dr/secondary/update-primary",
+                             {"token": wrap["token"], "primary_api_addr": new.addr, "dr_operation_token": token}))
+    wait_caught_up(secondary, primary)
+    assert status(primary)["mode"] == "secondary"
+    assert status(secondary)["known_secondaries"] == ["old-primary"]
