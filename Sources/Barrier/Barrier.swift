@@ -304,7 +304,8 @@ public actor Barrier: Storage {
         let active = keyring.active
         return try records.map { record in
             try checkDataPath(record.path)
-            return (record.path, try BarrierEnvelope.seal(record.value, key: active.key, term: active.term, path: record.path))
+            let sealed = try BarrierEnvelope.seal(record.value, key: active.key, term: active.term, path: record.path)
+            return (record.path, sealed)
         }
     }
 

@@ -52,7 +52,8 @@ enum DRRequest: Equatable, Sendable {
         let request: DRRequest
         switch try reader.u8() {
         case 1: request = .fetch(secondaryID: try reader.string(), after: try reader.u64(), epoch: try reader.u64())
-        case 2: request = .baseline(secondaryID: try reader.string(), transfer: try reader.u64(), chunk: try reader.u32())
+        case 2:
+            request = .baseline(secondaryID: try reader.string(), transfer: try reader.u64(), chunk: try reader.u32())
         case 3: request = .fence(epoch: try reader.u64())
         case 4: request = .adoptKey(rootKey: try reader.blob())
         default: throw WireDecodingError(reason: "unknown DR request")

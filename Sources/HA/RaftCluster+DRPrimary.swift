@@ -138,7 +138,9 @@ extension RaftCluster {
 
     /// Answers one DR request from `peer` (a DR identity, authenticated by the replication CA).
     func serveReplication(_ payload: [UInt8], from peer: ClusterNodeID) async -> [UInt8] {
-        guard let request = try? DRRequest.decode(payload) else { return DRResponse.refused("malformed request").encoded() }
+        guard let request = try? DRRequest.decode(payload) else {
+            return DRResponse.refused("malformed request").encoded()
+        }
         do {
             return try await answer(request, from: peer).encoded()
         } catch let error as DRError {
@@ -177,7 +179,8 @@ extension RaftCluster {
             return try entries(after: after, applied: applied, epoch: record.epoch)
         case .baseline(let id, let transfer, let chunk):
             guard id == secondary.id else { throw DRError.refused("id does not match the certificate") }
-            return try await baselineChunk(id: id, transfer: transfer, chunk: chunk, applied: applied, epoch: record.epoch)
+            return try await baselineChunk(
+                id: id, transfer: transfer, chunk: chunk, applied: applied, epoch: record.epoch)
         case .fence, .adoptKey:
             throw DRError.refused("unexpected request")
         }

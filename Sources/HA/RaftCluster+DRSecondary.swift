@@ -129,7 +129,8 @@ extension RaftCluster {
             activation = try JSONDecoder().decode(DRActivation.self, from: Data(JSONValue.object(data).serialized()))
             _ = try activation.credentials()
         } catch let error as CoreError {
-            throw CoreError.badRequest("could not unwrap the activation token at the primary: \(error.wire.messages.joined(separator: "; "))")
+            let reason = error.wire.messages.joined(separator: "; ")
+            throw CoreError.badRequest("could not unwrap the activation token at the primary: \(reason)")
         } catch {
             throw CoreError.badRequest("the activation token does not hold a DR activation")
         }
@@ -239,8 +240,9 @@ extension RaftCluster {
                 try await takeBaseline(record, core: core)
                 return .zero
             }
-            switch try await ask(.fetch(secondaryID: record.activation.secondaryID, after: after, epoch: record.activation.epoch),
-                                 activation: record.activation) {
+            let fetch = DRRequest.fetch(
+                secondaryID: record.activation.secondaryID, after: after, epoch: record.activation.epoch)
+            switch try await ask(fetch, activation: record.activation) {
             case .entries(let commit, _, let batches):
                 dr.primaryCommit = commit
                 dr.state = "stream-wals"
@@ -344,7 +346,8 @@ extension RaftCluster {
             let answer = try await ask(
                 .baseline(secondaryID: record.activation.secondaryID, transfer: transfer, chunk: chunk),
                 activation: record.activation)
-            guard case .baselineChunk(let at, _, let number, let last, let key, let data) = answer, number == chunk else {
+            guard case .baselineChunk(let at, _, let number, let last, let key, let data) = answer, number == chunk
+            else {
                 if case .refused(let reason) = answer { throw DRError.refused(reason) }
                 throw DRError.unexpectedAnswer
             }
@@ -405,7 +408,8 @@ extension RaftCluster {
             operations.append(.put(key: path, value: value))
         }
         operations.append(.put(key: DRState.appliedIndexKey, value: Self.encodeIndex(index)))
-        operations.append(.put(key: DRState.baselineCountKey, value: Self.encodeIndex(storedCounter(DRState.baselineCountKey) + 1)))
+        let installed = storedCounter(DRState.baselineCountKey) + 1
+        operations.append(.put(key: DRState.baselineCountKey, value: Self.encodeIndex(installed)))
         try await storage.batch(operations)
         try await core.adoptReplicatedKeys(rootKey: rootKey)
         var updated = record
@@ -499,7 +503,8 @@ extension RaftCluster {
                 "secondary_id": .string(record.activation.secondaryID),
                 "connection_state": .string(dr.connection),
                 "known_primary_cluster_addrs": .array(members.map { .string($0.clusterAddress) }),
-                "primary_cluster_addr": .string(members.isEmpty ? "" : members[dr.preferredMember % members.count].clusterAddress),
+                "primary_cluster_addr": .string(
+                    members.isEmpty ? "" : members[dr.preferredMember % members.count].clusterAddress),
                 "primaries": .array(members.map { member in
                     [
                         "api_address": .string(member.apiAddress),

@@ -38,7 +38,8 @@ import Testing
         await #expect(throws: BarrierError.self) { try await barrier.adopt(rootKey: [1, 2, 3]) }
         #expect(try await barrier.get("logical/a") == [1])
         #expect(throws: BarrierError.self) {
-            _ = try Barrier.seal([("core/raft/x", [1])], keyringRecord: [0, 1, 2], rootKey: Array(repeating: 7, count: 32))
+            _ = try Barrier.seal(
+                [("core/raft/x", [1])], keyringRecord: [0, 1, 2], rootKey: Array(repeating: 7, count: 32))
         }
     }
 
