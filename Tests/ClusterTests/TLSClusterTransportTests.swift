@@ -47,6 +47,33 @@ import Testing
         await b.shutdown()
     }
 
+    /// A peer that dials in but whose address we do not know (a DR secondary) gets its responses over the
+    /// connection it opened; anything but a response to it is still dropped.
+    @Test func responsesReachAPeerWithoutAnAddressOverItsOwnConnection() async throws {
+        let pki = try TestPKI()
+        let server = try await start(try pki.credentials("node-1"))
+        let client = try await start(try pki.credentials("node-2"))
+        await client.updatePeer(server.localNode, address: server.localAddress)
+        let responder = Task {
+            for await inbound in server.inbound where inbound.message.kind == .control {
+                server.send(to: inbound.from, ClusterMessage(kind: .raft, payload: bytes("not a response")))
+                let answer = bytes("answer:" + text(inbound.message))
+                server.send(to: inbound.from, inbound.message.response(payload: answer))
+            }
+        }
+        let atClient = await InboundCollector.start(client)
+        for i in 0..<5 {
+            let answer = try await client.request(
+                to: server.localNode, ClusterMessage(kind: .control, payload: bytes("q\(i)")), timeout: .seconds(10))
+            #expect(text(answer) == "answer:q\(i)")
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(await atClient.messages.isEmpty)
+        responder.cancel()
+        await client.shutdown()
+        await server.shutdown()
+    }
+
     @Test func threeNodesAllPairs() async throws {
         let pki = try TestPKI()
         var transports: [TLSClusterTransport] = []
