@@ -11,8 +11,9 @@ import Storage
 /// never a crash. Payloads are ciphertext except `adoptKey` and the `rootKey` of a baseline's first chunk,
 /// which travel only over mutual TLS; `description` never prints them.
 enum DRRequest: Equatable, Sendable {
-    /// Committed entries after primary index `after`; `epoch` is the replication generation the secondary knows.
-    case fetch(secondaryID: String, after: UInt64, epoch: UInt64)
+    /// Committed entries after primary index `after`; `epoch` is the replication generation the secondary knows,
+    /// `rootsDigest` the SHA-256 of the primary cluster CA certificates it trusts (see `DRResponse.trust`).
+    case fetch(secondaryID: String, after: UInt64, epoch: UInt64, rootsDigest: [UInt8])
     /// Chunk `chunk` of a baseline image; chunk 0 takes a new image (and names a new `transfer`).
     case baseline(secondaryID: String, transfer: UInt64, chunk: UInt32)
     /// A promoted cluster tells its former primary that generation `epoch` has begun: it must stop accepting writes.
@@ -26,11 +27,12 @@ enum DRRequest: Equatable, Sendable {
         var writer = WireWriter(capacity: 64)
         writer.u8(Self.format)
         switch self {
-        case .fetch(let id, let after, let epoch):
+        case .fetch(let id, let after, let epoch, let digest):
             writer.u8(1)
             writer.string(id)
             writer.u64(after)
             writer.u64(epoch)
+            writer.blob(digest)
         case .baseline(let id, let transfer, let chunk):
             writer.u8(2)
             writer.string(id)
@@ -51,7 +53,10 @@ enum DRRequest: Equatable, Sendable {
         guard try reader.u8() == format else { throw WireDecodingError(reason: "unknown DR message format") }
         let request: DRRequest
         switch try reader.u8() {
-        case 1: request = .fetch(secondaryID: try reader.string(), after: try reader.u64(), epoch: try reader.u64())
+        case 1:
+            request = .fetch(
+                secondaryID: try reader.string(), after: try reader.u64(), epoch: try reader.u64(),
+                rootsDigest: try reader.blob())
         case 2:
             request = .baseline(secondaryID: try reader.string(), transfer: try reader.u64(), chunk: try reader.u32())
         case 3: request = .fence(epoch: try reader.u64())
@@ -81,6 +86,8 @@ enum DRResponse: Equatable, Sendable {
     /// Refused, with a reason safe to log (not the active node, unknown or revoked secondary, demoted...).
     case refused(String)
     case ok
+    /// The primary's cluster CA certificates (DER) changed (a CA rotation): trust these, then fetch again.
+    case trust(roots: [[UInt8]])
 
     static let format: UInt8 = 1
 
@@ -113,6 +120,10 @@ enum DRResponse: Equatable, Sendable {
             writer.string(reason)
         case .ok:
             writer.u8(5)
+        case .trust(let roots):
+            writer.u8(6)
+            writer.u32(UInt32(roots.count))
+            for root in roots { writer.blob(root) }
         }
         return writer.bytes
     }
@@ -139,6 +150,10 @@ enum DRResponse: Equatable, Sendable {
                 rootKey: try reader.blob(), data: try reader.blob())
         case 4: response = .refused(try reader.string())
         case 5: response = .ok
+        case 6:
+            var roots: [[UInt8]] = []
+            for _ in 0..<(try reader.count(minimumSize: 4)) { roots.append(try reader.blob()) }
+            response = .trust(roots: roots)
         default: throw WireDecodingError(reason: "unknown DR response")
         }
         try reader.finish()
@@ -162,6 +177,16 @@ extension DRRequest: CustomStringConvertible {
 /// Certificates with these names come only from a primary's replication CA; the Raft runtime drops everything
 /// but `control` messages from them, so a secondary's certificate can pull data but never take part in Raft.
 enum DRIdentity {
+    /// What a secondary sends in `fetch` to say which primary CA certificates it trusts.
+    static func digest(ofRoots roots: [[UInt8]]) -> [UInt8] {
+        var hasher = SHA256()
+        for root in roots {
+            hasher.update(data: RaftCluster.encodeIndex(UInt64(root.count)))
+            hasher.update(data: root)
+        }
+        return Array(hasher.finalize())
+    }
+
     static let prefix = "drsec-"
 
     static func nodeName(for secondaryID: String) -> ClusterNodeID? {

@@ -173,9 +173,14 @@ extension RaftCluster {
         guard !record.demoted else { throw DRError.refused("the primary is demoted") }
         let applied = await runtime.status.applied
         switch request {
-        case .fetch(let id, let after, _):
+        case .fetch(let id, let after, _, let digest):
             guard id == secondary.id else { throw DRError.refused("id does not match the certificate") }
             dr.lastSeen[id] = (Date(), after)
+            // After a cluster CA rotation the secondary learns the new roots over the connection it still has.
+            if let barrier, let bytes = try await barrier.get(ClusterAuthorityRecord.storageKey) {
+                let roots = try ClusterAuthorityRecord.decode(bytes).trustedRoots()
+                if DRIdentity.digest(ofRoots: roots) != digest { return .trust(roots: roots) }
+            }
             return try entries(after: after, applied: applied, epoch: record.epoch)
         case .baseline(let id, let transfer, let chunk):
             guard id == secondary.id else { throw DRError.refused("id does not match the certificate") }

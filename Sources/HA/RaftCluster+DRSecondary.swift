@@ -240,8 +240,10 @@ extension RaftCluster {
                 try await takeBaseline(record, core: core)
                 return .zero
             }
+            let roots = record.activation.trustedRoots.compactMap { Data(base64Encoded: $0).map(Array.init) }
             let fetch = DRRequest.fetch(
-                secondaryID: record.activation.secondaryID, after: after, epoch: record.activation.epoch)
+                secondaryID: record.activation.secondaryID, after: after, epoch: record.activation.epoch,
+                rootsDigest: DRIdentity.digest(ofRoots: roots))
             switch try await ask(fetch, activation: record.activation) {
             case .entries(let commit, _, let batches):
                 dr.primaryCommit = commit
@@ -258,6 +260,12 @@ extension RaftCluster {
                 logger.warning("DR secondary is behind the primary's retained log; taking a new baseline")
                 record.needsBaseline = true
                 try await saveSecondaryRecord(record)
+                return .zero
+            case .trust(let roots):
+                record.activation.trustedRoots = roots.map { Data($0).base64EncodedString() }
+                _ = try record.activation.credentials()
+                try await saveSecondaryRecord(record)
+                logger.info("DR primary's cluster CA changed; trusting its new certificates")
                 return .zero
             case .refused(let reason):
                 dr.connection = "refused"

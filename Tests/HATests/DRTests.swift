@@ -8,7 +8,7 @@ import TestSupport
 /// DR replication's wire messages, the rule of which keys ship, and the names of DR identities.
 @Suite struct DRTests {
     static let requests: [DRRequest] = [
-        .fetch(secondaryID: "dr-east", after: 41, epoch: 2),
+        .fetch(secondaryID: "dr-east", after: 41, epoch: 2, rootsDigest: Array(repeating: 1, count: 32)),
         .baseline(secondaryID: "ü", transfer: .max, chunk: 3),
         .fence(epoch: 7),
         .adoptKey(rootKey: Array(repeating: 0xAB, count: 32)),
@@ -24,6 +24,7 @@ import TestSupport
         .baselineChunk(index: 5, epoch: 1, chunk: 0, last: true, rootKey: [9, 9], data: [1, 0, 0, 0, 1, 65]),
         .refused("the primary is demoted"),
         .ok,
+        .trust(roots: [[1, 2, 3], []]),
     ]
 
     @Test func everyMessageRoundTrips() throws {

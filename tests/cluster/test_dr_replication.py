@@ -85,6 +85,17 @@ def test_dr_secondary_follows_reseeds_and_promotes(clusters):
     wrapped = ok(active.call("PUT", "auth/approle/role/app/secret-id", {}, token=root,
                              headers={"X-Vault-Wrap-TTL": "10m"}))["wrap_info"]["token"]
     wait_caught_up(primary, secondary)
+    # Two rotations of the primary's cluster CA: the secondary learns the new CA over its open connection, and
+    # after a step-down it connects to another primary node, whose certificate only the newest CA signed.
+    for rotation in range(2):
+        ok(active.call("PUT", "sys/storage/raft/tls/rotate", {}, token=root))
+        put(active, root, f"kv/rotated/{rotation}", {"value": "r"})
+        wait_caught_up(primary, secondary)
+    put(active, root, "sys/step-down", {})
+    Cluster.wait(lambda: primary.active() not in (None, active), 30, "another primary active node")
+    active = primary.active()
+    put(active, root, "kv/rotated/after-step-down", {"value": "r"})
+    wait_caught_up(primary, secondary)
     baselines = status(secondary)["baselines"]
 
     # Re-seed: the whole secondary pauses while the primary writes far past its compaction threshold.
