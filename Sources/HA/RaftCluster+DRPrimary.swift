@@ -222,7 +222,9 @@ extension RaftCluster {
         id: String, transfer: UInt64, chunk: UInt32, applied: UInt64, epoch: UInt64
     ) async throws -> DRResponse {
         if chunk == 0 {
-            dr.baselines[id] = DRState.Baseline(transfer: transfer, index: applied, image: try store.replicationImage())
+            let store = self.store
+            let image = try await Self.offActor { try store.replicationImage() }
+            dr.baselines[id] = DRState.Baseline(transfer: transfer, index: applied, image: image)
         }
         guard let baseline = dr.baselines[id], baseline.transfer == transfer else {
             throw DRError.refused("unknown baseline transfer")
