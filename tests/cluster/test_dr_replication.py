@@ -167,3 +167,9 @@ def test_dr_secondary_follows_reseeds_and_promotes(clusters):
     wait_caught_up(secondary, primary)
     assert status(primary)["mode"] == "secondary"
     assert status(secondary)["known_secondaries"] == ["old-primary"]
+
+    # A revoked secondary is no longer served.
+    ok(secondary.active().call("PUT", "sys/replication/dr/primary/revoke-secondary", {"id": "old-primary"},
+                               token=root))
+    Cluster.wait(lambda: status(primary)["connection_state"] == "refused", 30, "revoked secondary refused")
+    assert status(secondary)["known_secondaries"] == []
