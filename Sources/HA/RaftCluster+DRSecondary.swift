@@ -471,6 +471,14 @@ extension RaftCluster {
 
     /// A promoted cluster tells its former primary, whenever it can reach it, that a newer generation began;
     /// the former primary demotes itself on hearing it (see `answer(_:from:)`).
+    ///
+    /// What is fenced: a demoted primary (by `primary/demote` or by this message) refuses every client request,
+    /// persistently, across restarts; the promoted cluster's active node retries every 2 s, with the certificate
+    /// the former primary issued it, until that primary's active node answers. What is not: a former primary
+    /// that is unsealed again while the promoted cluster cannot reach it (a partition, or the promoted cluster
+    /// down) accepts writes until it hears of the new epoch; those writes, like any made in the seconds before
+    /// the fence lands, are dropped when it follows the new primary (`update-primary` takes a new baseline).
+    /// Clients must be moved to the new primary (DNS, load balancer), as with Vault.
     private func startFencing() {
         guard dr.fenceTask == nil else { return }
         dr.fenceTask = Task { [weak self] in
