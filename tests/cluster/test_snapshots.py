@@ -234,6 +234,22 @@ def test_scheduled_snapshots_are_written_atomically_pruned_and_failures_reported
     files = sorted(target.iterdir())
     assert len([f for f in files if f.name.startswith("c-")]) == 2, files
     assert not [f for f in files if f.name.endswith(".tmp")] or len(files) <= 3, files
+    # Slow the schedule down before opening archives: a run still going would prune the one being read.
+    status, body = active.call("POST", "sys/storage/raft/snapshot-auto/config/every-second",
+                               {"interval": "1h", "retain": 2, "path_prefix": str(target), "file_prefix": "c"},
+                               token=token)
+    assert status == 204, body
+    listings = []
+
+    def settled():
+        listings.append(sorted(f.name for f in target.iterdir()))
+        # Unchanged for 2 s (20 polls): the one run already due under the old interval has finished.
+        return len(listings) >= 20 and all(listing == listings[-1] for listing in listings[-20:]) and not any(
+            name.endswith(".tmp") for name in listings[-1])
+
+    cluster_a.wait(settled, 30, "no scheduled run in progress")
+    files = sorted(target.iterdir())
+    assert len([f for f in files if f.name.startswith("c-")]) == 2, files
     for file in files:
         if file.name.endswith(".snap"):
             assert stat.S_IMODE(file.stat().st_mode) == 0o600
