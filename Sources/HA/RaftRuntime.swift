@@ -34,7 +34,9 @@ public enum ReplicationError: Error, Equatable, Sendable {
 ///   that cannot be known (time limit, stop).
 /// - `confirmLeadership()` returns only once a quorum has confirmed this node's leadership after the call and
 ///   the local state machine has applied everything committed before it (Raft's ReadIndex): a read served
-///   afterwards from the local state machine is linearizable.
+///   afterwards from the local state machine is linearizable. While this leader holds a lease (`LeaderLease`:
+///   a quorum acknowledged a heartbeat sent less than `leaseDuration` ago, by the monotonic clock), the quorum
+///   round is skipped: no other leader can exist yet, so the commit index is current.
 ///
 /// An actor; the loop is the only code that calls mutating methods of the `RaftNode`.
 public actor RaftRuntime {
@@ -50,6 +52,9 @@ public actor RaftRuntime {
         public var compactionBytes = 32 << 20
         /// Time limit on a write or a read confirmation.
         public var requestTimeout: Duration
+        /// Serve `confirmLeadership()` from a leader lease (`LeaderLease`) when one is held, instead of a
+        /// ReadIndex heartbeat round. Needs check-quorum (always on outside planted test faults).
+        public var leaseReads = true
         #if DEBUG
         /// Test-only planted bug: acknowledge writes once appended locally, before a quorum has them.
         public var acknowledgeBeforeCommit = false
@@ -117,6 +122,7 @@ public actor RaftRuntime {
     private var compactionRequested = false
     /// Bytes of the entries appended since the last compaction (see `Options.compactionBytes`).
     private var bytesSinceCompaction = 0
+    private var lease: LeaderLease
 
     private enum Event {
         case message(Message)
@@ -171,8 +177,17 @@ public actor RaftRuntime {
         #if DEBUG
         if options.keepLeadershipWhenIsolated { config.checkQuorum = false }
         #endif
+        config.leaderLease = options.leaseReads && config.checkQuorum
+        lease = LeaderLease(duration: Self.leaseDuration(options))
         node = RaftNode(config: config, state: state)
         (leadership, leadershipContinuation) = AsyncStream.makeStream(of: Leadership.self)
+    }
+
+    /// How long a lease lasts from the sending of the heartbeat a quorum acknowledged: 80% of the shortest
+    /// time a voter that acknowledged it keeps refusing votes, `(electionTicks - 1)` tick intervals (its first
+    /// tick may come at once); the 20% margin covers drift between the nodes' monotonic clock rates.
+    static func leaseDuration(_ options: Options) -> Duration {
+        options.tickInterval * (max(1, options.electionTicks - 1) * 4) / 5
     }
 
     /// The Raft id of a node name: the first 8 bytes of SHA-256 of the name (never 0). Every node computes
@@ -271,9 +286,26 @@ public actor RaftRuntime {
 
     /// Waits until a read served from the local state machine is linearizable (see the type's guarantees).
     public func confirmLeadership() async throws {
+        if let index = leaseReadIndex(at: .now) {
+            // The commit index is current while the lease holds; wait only for it to be applied.
+            if node.log.applied >= index { return }
+            try await withCheckedThrowingContinuation { continuation in
+                readsAwaitingApply.append((index, PendingRead(waiters: [continuation], deadline: ticks + timeoutTicks)))
+            }
+            return
+        }
         try await withCheckedThrowingContinuation { continuation in
             enqueue(.read(continuation))
         }
+    }
+
+    /// The commit index, when this node serves as leader of its current term (an entry of the term applied)
+    /// and holds the lease at `now`; nil when a read needs a ReadIndex round.
+    func leaseReadIndex(at now: ContinuousClock.Instant) -> LogIndex? {
+        guard !stopped, node.role == .leader, reported == .leader(term: node.term),
+            lease.holds(term: node.term, at: now)
+        else { return nil }
+        return node.log.committed
     }
 
     /// Proposes a membership change and waits until it is committed and applied here.
@@ -330,6 +362,7 @@ public actor RaftRuntime {
                 await withCheckedContinuation { wake = $0 }
                 continue
             }
+            let turnStart = ContinuousClock.now
             let batch = events
             events = []
             var writes: [([StorageOperation], CheckedContinuation<Void, any Error>)] = []
@@ -344,7 +377,9 @@ public actor RaftRuntime {
                 case .write(let operations, let continuation): writes.append((operations, continuation))
                 case .read(let continuation): reads.append(continuation)
                 case .membership(let change, let continuation): proposeMembership(change, continuation)
-                case .transfer(let target): try? node.transferLeadership(to: target)
+                case .transfer(let target):
+                    if node.role == .leader { lease.transferStarted(term: node.term) }
+                    try? node.transferLeadership(to: target)
                 case .snapshotSent(let peer, let succeeded):
                     snapshotTransfers.remove(peer)
                     node.reportSnapshot(to: peer, succeeded: succeeded)
@@ -356,12 +391,24 @@ public actor RaftRuntime {
             do {
                 try await drainReady()
                 if compactionRequested { compactIfDue() }
+                updateLease(turnStart: turnStart)
             } catch {
                 logger.critical("raft storage failed; this node stops taking part", metadata: ["error": "\(error)"])
                 await stop()
                 return
             }
         }
+    }
+
+    /// Heartbeat rounds issued in this turn were sent after `turnStart`; acknowledgements stepped in this turn
+    /// may extend the lease.
+    private func updateLease(turnStart: ContinuousClock.Instant) {
+        guard let rounds = node.leaseRounds else {
+            lease.reset()
+            return
+        }
+        lease.issued(through: rounds.issued, term: node.term, at: turnStart)
+        lease.acknowledged(through: rounds.acknowledged, term: node.term)
     }
 
     private var isServingLeader: Bool {

@@ -8,6 +8,8 @@ struct LeaderState: Sendable {
     /// Reads waiting for a quorum to acknowledge a heartbeat round numbered at least `round`.
     var pendingReads: [PendingRead] = []
     var readRound: UInt64 = 0
+    /// The highest heartbeat round each peer acknowledged in this term (with `RaftConfig.leaderLease`).
+    var acknowledgedRounds: [NodeID: UInt64] = [:]
     /// Set by proposals; entries are sent to followers in batches when the runtime asks for `ready()`.
     var needsBroadcast = false
 }

@@ -13,6 +13,12 @@ public struct RaftConfig: Sendable {
     /// A leader that has not heard from a quorum within an election timeout steps down; followers that
     /// heard from a leader within an election timeout refuse to vote for others (the leader lease).
     public var checkQuorum: Bool
+    /// Leader leases (thesis §6.4.1): every heartbeat carries a round number, so the runtime can learn which
+    /// heartbeat a quorum acknowledged (`RaftNode.leaseRounds`) and time a lease from when it was sent; and a
+    /// node refuses to vote during its first election timeout after it starts, so a voter that restarts
+    /// (forgetting the leader it just acknowledged) cannot help elect another leader while that lease runs.
+    /// Only meaningful together with `checkQuorum`, whose vote refusal the lease relies on.
+    public var leaderLease: Bool
     /// Batching: the most entries and bytes in one AppendEntries (at least one entry is always sent).
     public var maxEntriesPerMessage: Int
     public var maxBytesPerMessage: Int
@@ -26,7 +32,7 @@ public struct RaftConfig: Sendable {
 
     public init(
         id: NodeID, electionTimeout: Int = 10, heartbeatInterval: Int = 1, randomSeed: UInt64 = 0,
-        preVote: Bool = true, checkQuorum: Bool = true, maxEntriesPerMessage: Int = 64,
+        preVote: Bool = true, checkQuorum: Bool = true, leaderLease: Bool = false, maxEntriesPerMessage: Int = 64,
         maxBytesPerMessage: Int = 1 << 20, maxInflightMessages: Int = 64, maxInflightBytes: Int = 8 << 20
     ) {
         self.id = id
@@ -35,6 +41,7 @@ public struct RaftConfig: Sendable {
         self.randomSeed = randomSeed
         self.preVote = preVote
         self.checkQuorum = checkQuorum
+        self.leaderLease = leaderLease
         self.maxEntriesPerMessage = max(1, maxEntriesPerMessage)
         self.maxBytesPerMessage = max(1, maxBytesPerMessage)
         self.maxInflightMessages = max(1, maxInflightMessages)

@@ -163,6 +163,10 @@ extension RaftNode {
                 if config.checkQuorum, leaderID != nil, electionElapsed < config.electionTimeout {
                     return
                 }
+                // A restarted voter may have acknowledged a leader's lease just before it went down.
+                if config.checkQuorum, config.leaderLease, ticksSinceStart < config.electionTimeout {
+                    return
+                }
             default:
                 break
             }

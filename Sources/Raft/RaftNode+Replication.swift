@@ -109,6 +109,10 @@ extension RaftNode {
             sendAppend(to: sender, allowEmpty: true)
         }
         if context > 0 {
+            if config.leaderLease, var state = leader, context <= state.readRound {
+                state.acknowledgedRounds[sender] = max(state.acknowledgedRounds[sender] ?? 0, context)
+                leader = state
+            }
             acknowledgeReads(from: sender, round: context)
         }
     }
@@ -156,8 +160,27 @@ extension RaftNode {
     }
 
     mutating func broadcastHeartbeat() {
+        if config.leaderLease, leader != nil {
+            // A fresh round per heartbeat: its acknowledgement by a quorum starts a lease (see `leaseRounds`).
+            leader?.readRound += 1
+            broadcastHeartbeat(round: leader?.readRound ?? 0)
+            return
+        }
         let round = (leader?.pendingReads.isEmpty ?? true) ? 0 : (leader?.readRound ?? 0)
         broadcastHeartbeat(round: round)
+    }
+
+    /// The leader's heartbeat rounds: the latest one it issued, and the latest one that a quorum of voters
+    /// (counting itself) acknowledged. A round is issued by a tick or a ReadIndex request and sent in the
+    /// next `Ready`; a voter that acknowledges it has reset its election timer after it was sent. Nil unless
+    /// this node leads and `RaftConfig.leaderLease` is set.
+    public var leaseRounds: (issued: UInt64, acknowledged: UInt64)? {
+        guard config.leaderLease, config.checkQuorum, let leader else { return nil }
+        let voters = configuration.voters
+        let rounds = voters.map { $0 == id ? leader.readRound : leader.acknowledgedRounds[$0] ?? 0 }
+            .sorted(by: >)
+        guard !rounds.isEmpty else { return nil }
+        return (leader.readRound, rounds[configuration.quorum - 1])
     }
 
     mutating func broadcastHeartbeat(round: UInt64) {

@@ -33,6 +33,8 @@ public struct RaftNode: Sendable {
     var electionElapsed = 0
     var heartbeatElapsed = 0
     var randomizedElectionTimeout = 0
+    /// Ticks since this node started, counted up to the election timeout (see `RaftConfig.leaderLease`).
+    var ticksSinceStart = 0
     /// Granted (true) and refused (false) votes of the current (pre-)election.
     var votes: [NodeID: Bool] = [:]
     /// Non-nil exactly when `role == .leader`.
@@ -83,6 +85,7 @@ public struct RaftNode: Sendable {
     /// Advances logical time by one tick: election timeouts for followers and candidates; heartbeats,
     /// check-quorum and transfer timeouts for leaders.
     public mutating func tick() {
+        if ticksSinceStart < config.electionTimeout { ticksSinceStart += 1 }
         if role == .leader {
             tickLeader()
         } else {

@@ -131,7 +131,10 @@ final class RuntimeHarness: @unchecked Sendable {
         try await old.write([.put(key: "acknowledged", value: [1])])
         let others = Set(harness.names.enumerated().filter { $0.offset != leader }.map(\.element))
         harness.network.partition([harness.names[leader]], from: others)
-        // The deposed leader may still believe it leads for a moment, but it cannot confirm a read.
+        // The deposed leader may still believe it leads, and serve reads while its lease runs (no one else
+        // can be elected yet), but once the lease has expired it cannot confirm a read.
+        let options = RaftRuntime.Options(tickInterval: .milliseconds(10), requestTimeout: .seconds(5))
+        try await Task.sleep(for: RaftRuntime.leaseDuration(options) + .milliseconds(20))
         await #expect(throws: ReplicationError.self) { try await old.confirmLeadership() }
         let next = try await harness.leader(excluding: [leader])
         #expect(next != leader)
