@@ -91,10 +91,16 @@ public final class RaftLogStore: Sendable {
     /// `applied` as the applied index. One commit, one fsync: the log, the hard state, the state machine and
     /// its applied index can never disagree after a crash. `ready.snapshot` is stored as given; pass it with
     /// its data stripped when the state machine keeps the data itself.
+    ///
+    /// With `durability: .deferred` (only for a `Ready` whose durable part, entries, snapshot, term and vote,
+    /// is already on disk), an OS crash may undo this commit, leaving the state machine and its applied index
+    /// together at the previous commit, from which the entries are applied again; see
+    /// `Environment.Durability`.
     public func persist(
-        _ ready: Ready, applied: LogIndex?, applying apply: (WriteTransaction) throws -> Void
+        _ ready: Ready, applied: LogIndex?, durability: Environment.Durability = .synced,
+        applying apply: (WriteTransaction) throws -> Void
     ) throws(RaftLogStoreError) {
-        try write { transaction throws in
+        try write(durability: durability) { transaction throws in
             try persist(ready, transaction)
             try apply(transaction)
             if let applied {
@@ -277,9 +283,11 @@ public final class RaftLogStore: Sendable {
         }
     }
 
-    private func write(_ body: (WriteTransaction) throws -> Void) throws(RaftLogStoreError) {
+    private func write(
+        durability: Environment.Durability = .synced, _ body: (WriteTransaction) throws -> Void
+    ) throws(RaftLogStoreError) {
         do {
-            try environment.write(body)
+            try environment.write(durability: durability, body)
         } catch {
             throw Self.typed(error)
         }

@@ -28,14 +28,21 @@ public final class NodeStore: Sendable {
     /// Persists `ready` and applies its snapshot (with `snapshotData`, the state machine image) and committed
     /// entries, in one transaction. Returns nothing: the caller knows what it handed in. An entry whose command
     /// does not decode is skipped (and counted): every node skips it alike, so their states stay identical.
-    func persist(_ ready: Ready, snapshotData: [UInt8]?) throws -> Int {
+    ///
+    /// `durableHardState` is the hard state the last commit made durable. A `Ready` that only applies
+    /// committed entries (no new entries, no snapshot, term and vote unchanged) is committed without the
+    /// meta-page fsync (`Environment.Durability.deferred`): its entries are already durable in the log, and
+    /// an OS crash that undoes the commit leaves the state machine at the previous applied index, from which
+    /// they are applied again. A process crash loses nothing.
+    func persist(_ ready: Ready, snapshotData: [UInt8]?, durableHardState: HardState? = nil) throws -> Int {
         var stripped = ready
         if let snapshot = ready.snapshot {
             stripped.snapshot = Snapshot(metadata: snapshot.metadata, data: [])
         }
         let applied = ready.committedEntries.last?.index ?? ready.snapshot?.index
         var undecodable = 0
-        try log.persist(stripped, applied: applied) { transaction in
+        let durability = Self.durability(of: ready, snapshotData: snapshotData, durableHardState: durableHardState)
+        try log.persist(stripped, applied: applied, durability: durability) { transaction in
             undecodable = 0
             if let snapshotData {
                 try install(snapshotData, transaction)
@@ -50,6 +57,21 @@ public final class NodeStore: Sendable {
             }
         }
         return undecodable
+    }
+
+    /// `.deferred` exactly when `ready` adds nothing Raft needs on disk before its messages go out.
+    static func durability(of ready: Ready, snapshotData: [UInt8]?, durableHardState: HardState?)
+        -> Environment.Durability
+    {
+        guard ready.entries.isEmpty, ready.snapshot == nil, snapshotData == nil, let durableHardState else {
+            return .synced
+        }
+        if let hardState = ready.hardState,
+            hardState.term != durableHardState.term || hardState.vote != durableHardState.vote
+        {
+            return .synced
+        }
+        return .deferred
     }
 
     /// Writes the state machine directly, outside the log: only for `sys/init` on a node that has no log yet

@@ -123,6 +123,8 @@ public actor RaftRuntime {
     /// Bytes of the entries appended since the last compaction (see `Options.compactionBytes`).
     private var bytesSinceCompaction = 0
     private var lease: LeaderLease
+    /// The hard state as last made durable (term and vote must be on disk before messages that depend on them).
+    private var durableHardState: HardState
 
     private enum Event {
         case message(Message)
@@ -179,6 +181,7 @@ public actor RaftRuntime {
         #endif
         config.leaderLease = options.leaseReads && config.checkQuorum
         lease = LeaderLease(duration: Self.leaseDuration(options))
+        durableHardState = state.hardState
         node = RaftNode(config: config, state: state)
         (leadership, leadershipContinuation) = AsyncStream.makeStream(of: Leadership.self)
     }
@@ -476,12 +479,16 @@ public actor RaftRuntime {
             let store = self.store
             var undecodable = 0
             if ready.mustPersist || !ready.committedEntries.isEmpty {
+                let durable = durableHardState
                 undecodable = try await withCheckedThrowingContinuation {
                     (continuation: CheckedContinuation<Int, any Error>) in
                     diskQueue.async {
-                        continuation.resume(with: Result { try store.persist(ready, snapshotData: snapshotData) })
+                        continuation.resume(with: Result {
+                            try store.persist(ready, snapshotData: snapshotData, durableHardState: durable)
+                        })
                     }
                 }
+                if let hardState = ready.hardState { durableHardState = hardState }
             }
             if undecodable > 0 {
                 logger.error("skipped undecodable log entries", metadata: ["count": "\(undecodable)"])

@@ -195,13 +195,18 @@ public final class Environment: @unchecked Sendable {
     /// aborted, the map doubles (up to ``Configuration/maximumMapSize``) and `body` runs
     /// again from the start, so `body` must have no effects outside the transaction.
     /// When the maximum is reached it throws ``LMDBError/mapFull(mapSize:maximumMapSize:)``
-    /// with nothing written. Once it returns, the commit is durable (see ``Flags/noSync``).
-    public func write<Result>(_ body: (WriteTransaction) throws -> Result) throws -> Result {
+    /// with nothing written. Once it returns, the commit is durable (see ``Flags/noSync``), unless
+    /// `durability` is ``Durability/deferred``.
+    public func write<Result>(
+        durability: Durability = .synced, _ body: (WriteTransaction) throws -> Result
+    ) throws -> Result {
         writeLock.lock()
         defer { writeLock.unlock() }
         while true {
             let outcome = try mapLock.withSharedLock { () throws -> Attempt<Result> in
-                guard let txn = try beginUnlessResized(readOnly: false) else { return .mapResized }
+                guard let txn = try beginUnlessResized(readOnly: false, durability: durability) else {
+                    return .mapResized
+                }
                 let transaction = WriteTransaction(handle: txn)
                 let result: Result
                 do {
@@ -238,18 +243,34 @@ public final class Environment: @unchecked Sendable {
         case mapResized
     }
 
+    /// How a write transaction's commit reaches the disk.
+    public enum Durability: Sendable {
+        /// Data pages fsync'd, then the meta page written and fsync'd: durable once `write` returns.
+        case synced
+        /// Data pages fsync'd, the meta page written but not fsync'd (LMDB's per-transaction
+        /// `MDB_NOMETASYNC`): a process crash loses nothing; an OS crash or power loss may undo this
+        /// transaction (and later deferred ones), never tear it: the database opens at the last transaction
+        /// whose meta page reached the disk. The next synced commit makes it durable too (its data fsync
+        /// flushes this meta page). For writes that can be redone from elsewhere after such a crash.
+        case deferred
+    }
+
     /// Begins a transaction, or returns nil when another process grew the map.
-    private func beginUnlessResized(readOnly: Bool) throws(LMDBError) -> OpaquePointer? {
+    private func beginUnlessResized(readOnly: Bool, durability: Durability = .synced) throws(LMDBError)
+        -> OpaquePointer?
+    {
         do {
-            return try begin(readOnly: readOnly)
+            return try begin(readOnly: readOnly, durability: durability)
         } catch .mdb(let code, _) where code == MDB_MAP_RESIZED {
             return nil
         }
     }
 
-    private func begin(readOnly: Bool) throws(LMDBError) -> OpaquePointer {
+    private func begin(readOnly: Bool, durability: Durability = .synced) throws(LMDBError) -> OpaquePointer {
         var txn: OpaquePointer?
-        let code = mdb_txn_begin(handle, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn)
+        var flags: UInt32 = readOnly ? UInt32(MDB_RDONLY) : 0
+        if !readOnly, durability == .deferred { flags |= UInt32(MDB_NOMETASYNC) }
+        let code = mdb_txn_begin(handle, nil, flags, &txn)
         try LMDBError.check(code, "mdb_txn_begin")
         guard let txn else { throw .mdb(code: EINVAL, operation: "mdb_txn_begin") }
         return txn
