@@ -14,7 +14,7 @@ extension CofferCore {
         return seconds
     }
 
-    func cubbyholeStorage(node: ActiveNode) -> (any Storage)? {
+    func cubbyholeStorage(node: ActiveNode) -> StorageView? {
         guard let mount = node.mounts.entries.first(where: { $0.type == "cubbyhole" }) else { return nil }
         return StorageView(barrier, prefix: "logical/" + mount.uuid + "/")
     }
@@ -47,8 +47,11 @@ extension CofferCore {
             expireAt: created + ttl)
         let token = node.tokens.newTokenString()
         do {
-            try await cubbyhole.put(node.tokens.hash(token) + "/response", stored.serialized())
-            try await node.tokens.store(token: token, entry: entry)
+            // The response and its token in one write: both or neither, and one Raft round, not two.
+            let response = try cubbyhole.scoped([
+                .put(key: node.tokens.hash(token) + "/response", value: stored.serialized())
+            ])
+            try await barrier.batch(response + node.tokens.storeOperations(token: token, entry: entry))
         } catch {
             throw fault(error, doing: "wrap a response")
         }
@@ -145,8 +148,14 @@ extension CofferCore {
                 else {
                     return .failure(.badRequest(CofferCore.wrappingTokenInvalid))
                 }
-                _ = try await tokens.revoke(hash: hash)
-                try await cubbyhole.delete(hash + "/response")
+                let response = try cubbyhole.scoped([.delete(key: hash + "/response")])
+                if let revocation = try await tokens.leafRevocation(hash: hash) {
+                    // The token and its response go in one write, one Raft round.
+                    try await barrier.batch(revocation + response)
+                } else {
+                    _ = try await tokens.revoke(hash: hash)
+                    try await barrier.batch(response)
+                }
                 let stored = (try? JSONValue.parse(bytes)) ?? .null
                 return .success((stored, entry))
             } catch {

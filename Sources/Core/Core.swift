@@ -348,7 +348,7 @@ public actor CofferCore {
         ])
     }
 
-    var tokenStorage: any Storage {
+    var tokenStorage: StorageView {
         StorageView(barrier, prefix: "sys/token/")
     }
 

@@ -22,12 +22,12 @@ public struct TokenStore: Sendable {
         return expiryPrefix + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + "/" + tokenHash
     }
 
-    private let storage: any Storage
+    private let storage: StorageView
     private let salt: SymmetricKey
     private let environment: CoreEnvironment
 
     /// Loads the salt from `storage`, creating it on first use.
-    static func open(storage: any Storage, environment: CoreEnvironment) async throws -> TokenStore {
+    static func open(storage: StorageView, environment: CoreEnvironment) async throws -> TokenStore {
         var saltBytes: [UInt8]
         if let existing = try await storage.get(saltKey) {
             saltBytes = existing
@@ -39,7 +39,7 @@ public struct TokenStore: Sendable {
         return TokenStore(storage: storage, salt: SymmetricKey(data: saltBytes), environment: environment)
     }
 
-    private init(storage: any Storage, salt: SymmetricKey, environment: CoreEnvironment) {
+    private init(storage: StorageView, salt: SymmetricKey, environment: CoreEnvironment) {
         self.storage = storage
         self.salt = salt
         self.environment = environment
@@ -85,6 +85,12 @@ public struct TokenStore: Sendable {
 
     /// Stores a new token (and its accessor and parent links) atomically.
     func store(token: String, entry: TokenEntry) async throws {
+        try await storage.base.batch(storeOperations(token: token, entry: entry))
+    }
+
+    /// The writes that store a new token, keyed in the storage below this store's view, for a caller that
+    /// commits them in one batch with writes of its own (a wrapped response and its token).
+    func storeOperations(token: String, entry: TokenEntry) throws -> [StorageOperation] {
         let tokenHash = hash(token)
         var operations: [StorageOperation] = [
             .put(key: Self.idPrefix + tokenHash, value: Array(try JSONEncoder().encode(entry))),
@@ -96,7 +102,7 @@ public struct TokenStore: Sendable {
         if entry.expireAt != 0 {
             operations.append(.put(key: Self.expiryKey(entry.expireAt, tokenHash), value: []))
         }
-        try await storage.batch(operations)
+        return try storage.scoped(operations)
     }
 
     /// Rewrites an existing token's entry (use counts, renewals).
@@ -190,6 +196,29 @@ public struct TokenStore: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The deletes that revoke a token with no children (a wrapping token, which can create none), keyed in
+    /// the storage below this store's view, for a caller that commits them in one batch with deletes of its
+    /// own. Nil when the token has children: `revoke(hash:)` handles the tree.
+    func leafRevocation(hash tokenHash: String) async throws -> [StorageOperation]? {
+        guard try await storage.list(prefix: Self.parentPrefix + tokenHash + "/").isEmpty else { return nil }
+        return try storage.scoped(try await entryDeletes(tokenHash))
+    }
+
+    /// Deletes the entry of `tokenHash` and every index that points at it (accessor, expiry, parent link).
+    private func entryDeletes(_ tokenHash: String) async throws -> [StorageOperation] {
+        var operations: [StorageOperation] = [.delete(key: Self.idPrefix + tokenHash)]
+        if let bytes = try await storage.get(Self.idPrefix + tokenHash),
+            let entry = try? JSONDecoder().decode(TokenEntry.self, from: Data(bytes))
+        {
+            operations.append(.delete(key: Self.accessorPrefix + hash(entry.accessor)))
+            if entry.expireAt != 0 { operations.append(.delete(key: Self.expiryKey(entry.expireAt, tokenHash))) }
+            if let parent = entry.parentHash {
+                operations.append(.delete(key: Self.parentPrefix + parent + "/" + tokenHash))
+            }
+        }
+        return operations
+    }
+
     /// Revokes a token and, unless `orphanChildren`, all its descendants. Answers the
     /// hashes revoked, so the caller can wipe their cubbyholes.
     func revoke(hash tokenHash: String, orphanChildren: Bool = false) async throws -> [String] {
@@ -209,16 +238,7 @@ public struct TokenStore: Sendable {
             } else {
                 pending.append(contentsOf: children)
             }
-            var operations: [StorageOperation] = [.delete(key: Self.idPrefix + current)]
-            if let bytes = try await storage.get(Self.idPrefix + current),
-                let entry = try? JSONDecoder().decode(TokenEntry.self, from: Data(bytes))
-            {
-                operations.append(.delete(key: Self.accessorPrefix + hash(entry.accessor)))
-                if entry.expireAt != 0 { operations.append(.delete(key: Self.expiryKey(entry.expireAt, current))) }
-                if let parent = entry.parentHash {
-                    operations.append(.delete(key: Self.parentPrefix + parent + "/" + current))
-                }
-            }
+            var operations = try await entryDeletes(current)
             for child in children where !orphanChildren || current != tokenHash {
                 operations.append(.delete(key: childPrefix + child))
             }

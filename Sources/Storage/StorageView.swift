@@ -42,14 +42,19 @@ public struct StorageView: Storage {
     }
 
     public func batch(_ operations: [StorageOperation]) async throws {
+        try await base.batch(scoped(operations))
+    }
+
+    /// `operations` with this view's prefix on every key: what `batch` hands to `base`. For a caller that
+    /// joins the writes of several views over one base into a single atomic `base.batch`.
+    public func scoped(_ operations: [StorageOperation]) throws -> [StorageOperation] {
         for operation in operations { try StorageKey.validate(operation.key) }
-        let scoped = operations.map { operation -> StorageOperation in
+        return operations.map { operation -> StorageOperation in
             switch operation {
             case .put(let key, let value): .put(key: prefix + key, value: value)
             case .delete(let key): .delete(key: prefix + key)
             }
         }
-        try await base.batch(scoped)
     }
 }
 
