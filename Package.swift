@@ -152,7 +152,7 @@ let package = Package(
         .target(name: "CSystemHardening", path: "Sources/CSystemHardening"),
 
         // MARK: tests
-        .target(name: "TestSupport", path: "Sources/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["Storage"], path: "Sources/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["TestSupport", "Storage"], swiftSettings: swiftSettings),
         .testTarget(name: "ShamirTests", dependencies: ["TestSupport", "Shamir"], swiftSettings: swiftSettings),
@@ -163,7 +163,7 @@ let package = Package(
         .testTarget(name: "HCLTests", dependencies: ["TestSupport", "HCL"], swiftSettings: swiftSettings),
         .testTarget(name: "CoreTests", dependencies: ["TestSupport", "Core", "Storage", "Barrier", "Engines"], swiftSettings: swiftSettings),
         .testTarget(name: "EnginesTests", dependencies: ["Engines", "Core", "Storage"], swiftSettings: swiftSettings),
-        .testTarget(name: "AppRoleTests", dependencies: ["AppRole", "Core", "Storage"], swiftSettings: swiftSettings),
+        .testTarget(name: "AppRoleTests", dependencies: ["AppRole", "Core", "Storage", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AuditTests", dependencies: ["Audit", "Core", "Storage", "Engines", "CofferServer"],

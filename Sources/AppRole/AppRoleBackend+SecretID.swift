@@ -68,24 +68,29 @@ extension AppRoleBackend {
                 creationTime: request.now,
                 expirationTime: effectiveTTL == 0 ? nil : request.now.addingTimeInterval(TimeInterval(effectiveTTL)),
                 lastUpdatedTime: request.now, metadata: metadata, cidrList: cidrList, tokenBoundCIDRs: tokenCIDRs)
-            try await locks.withLock(Self.secretIDLockKey(secretIDHMAC)) { () async throws(CoreError) in
-                if try await loadJSON(SecretIDEntry.self, entryKey, storage) != nil {
-                    throw CoreError.goError("failed to store secret_id: SecretID is already registered")
-                }
-                try await commit(
-                    [
-                        .put(
-                            key: role.accessorPrefix + mount.hex(accessor),
-                            value: try Self.encode(AccessorIndex(secretIDHMAC: secretIDHMAC, entryKey: entryKey))),
-                        .put(key: entryKey, value: try Self.encode(entry)),
-                    ], storage)
-            }
-            return .data([
+            let response = Response.data([
                 "secret_id": .string(secretID),
                 "secret_id_accessor": .string(accessor),
                 "secret_id_ttl": .int(effectiveTTL),
                 "secret_id_num_uses": .int(Int64(numUses)),
             ])
+            return try await locks.withLock(Self.secretIDLockKey(secretIDHMAC)) {
+                () async throws(CoreError) -> Response in
+                if try await loadJSON(SecretIDEntry.self, entryKey, storage) != nil {
+                    throw CoreError.goError("failed to store secret_id: SecretID is already registered")
+                }
+                let operations: [StorageOperation] = [
+                    .put(
+                        key: role.accessorPrefix + mount.hex(accessor),
+                        value: try Self.encode(AccessorIndex(secretIDHMAC: secretIDHMAC, entryKey: entryKey))),
+                    .put(key: entryKey, value: try Self.encode(entry)),
+                ]
+                // Wrapped (the secret-zero delivery): the secret_id and its wrapping token are one write, made
+                // under the role's and the secret_id's locks like the unwrapped one.
+                if let wrapping = request.wrapping { return try await wrapping.commit(operations, with: response) }
+                try await commit(operations, storage)
+                return response
+            }
         }
     }
 

@@ -22,7 +22,7 @@ extension CofferCore {
             backend.unauthenticatedPaths.contains(where: { matches(route.relativePath, $0) })
         {
             let response = try await callBackend(
-                backend, request: request, route: route, caller: nil, node: node, now: now)
+                backend, request: request, route: route, caller: nil, node: node, now: now, wrapTTL: wrapTTL)
             return try await finish(response, request: request, route: route, parent: nil, node: node, wrapTTL: wrapTTL)
         }
 
@@ -78,7 +78,7 @@ extension CofferCore {
             throw CoreError.notFound(["no handler for route \"\(request.path)\". route entry not found."])
         }
         let response = try await callBackend(
-            backend, request: request, route: route, caller: callerInfo, node: node, now: now)
+            backend, request: request, route: route, caller: callerInfo, node: node, now: now, wrapTTL: wrapTTL)
         return try await finish(
             response, request: request, route: route, parent: (tokenHash, caller), node: node, wrapTTL: wrapTTL)
     }
@@ -113,17 +113,31 @@ extension CofferCore {
         return path == pattern
     }
 
-    func storage(for route: Route) -> any Storage {
+    func storage(for route: Route) -> StorageView {
         StorageView(barrier, prefix: (route.isAuth ? "auth/" : "logical/") + route.mount.uuid + "/")
     }
 
     func callBackend(
-        _ backend: any LogicalBackend, request: Request, route: Route, caller: Caller?, node: ActiveNode, now: Date
+        _ backend: any LogicalBackend, request: Request, route: Route, caller: Caller?, node: ActiveNode, now: Date,
+        wrapTTL: Int64? = nil
     ) async throws(CoreError) -> Response {
-        let backendRequest = BackendRequest(
+        let mountStorage = storage(for: route)
+        var backendRequest = BackendRequest(
             operation: request.operation == .head ? .read : request.operation,
-            path: route.relativePath, data: request.data, storage: storage(for: route),
+            path: route.relativePath, data: request.data, storage: mountStorage,
             mountPoint: route.mountPoint, caller: caller, remoteAddress: request.remoteAddress, now: now)
+        if let wrapTTL {
+            let creationPath = request.path
+            backendRequest.wrapping = ResponseWrapping { [self] operations, response async throws(CoreError) in
+                let scoped: [StorageOperation]
+                do {
+                    scoped = try mountStorage.scoped(operations)
+                } catch {
+                    throw CoreError.internal("a backend wrote an invalid storage key")
+                }
+                return try await wrap(response, ttl: wrapTTL, creationPath: creationPath, node: node, alongWith: scoped)
+            }
+        }
         guard let response = try await backend.handle(backendRequest) else {
             throw CoreError.notFound(["no handler for route \"\(request.path)\". route entry not found."])
         }

@@ -19,8 +19,11 @@ extension CofferCore {
         return StorageView(barrier, prefix: "logical/" + mount.uuid + "/")
     }
 
-    /// Stores `response` in a new wrapping token's cubbyhole and answers `wrap_info`.
-    func wrap(_ response: Response, ttl: Int64, creationPath: String, node: ActiveNode) async throws(CoreError) -> Response {
+    /// Stores `response` in a new wrapping token's cubbyhole and answers `wrap_info`. `extra` (barrier keys) is
+    /// written in the same batch: the writes of the request whose response this is (`ResponseWrapping`).
+    func wrap(
+        _ response: Response, ttl: Int64, creationPath: String, node: ActiveNode, alongWith extra: [StorageOperation] = []
+    ) async throws(CoreError) -> Response {
         let stored: JSONValue
         var wrappedAccessor: String?
         switch response.body {
@@ -34,6 +37,7 @@ extension CofferCore {
         case .raw(let value):
             stored = value
         case .none:
+            guard extra.isEmpty else { throw CoreError.internal("a response with writes to wrap has no body") }
             return response
         }
         guard let cubbyhole = cubbyholeStorage(node: node) else {
@@ -51,7 +55,7 @@ extension CofferCore {
             let response = try cubbyhole.scoped([
                 .put(key: node.tokens.hash(token) + "/response", value: stored.serialized())
             ])
-            try await barrier.batch(response + node.tokens.storeOperations(token: token, entry: entry))
+            try await barrier.batch(extra + response + node.tokens.storeOperations(token: token, entry: entry))
         } catch {
             throw fault(error, doing: "wrap a response")
         }

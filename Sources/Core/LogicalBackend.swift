@@ -45,6 +45,8 @@ public struct BackendRequest: Sendable {
     public var remoteAddress: String?
     /// The time the request is handled, so backends read no clock of their own.
     public var now: Date
+    /// Set when the core will wrap a successful response (`X-Vault-Wrap-TTL`); see ``ResponseWrapping``.
+    public var wrapping: ResponseWrapping?
 
     public init(
         operation: Operation, path: String, data: [String: JSONValue], storage: any Storage,
@@ -58,6 +60,25 @@ public struct BackendRequest: Sendable {
         self.caller = caller
         self.remoteAddress = remoteAddress
         self.now = now
+    }
+}
+
+/// Lets a backend whose response will be wrapped commit its own writes and the wrapping in one atomic batch,
+/// under whatever locks it holds: one Raft round instead of two, and no state in which the writes exist but
+/// the response that reveals them was never stored (AppRole's wrapped secret_id issue).
+///
+/// `commit(_:with:)` scopes `operations` (keyed as in the backend's storage) to the mount, adds the wrapping
+/// token and the stored response, writes all of it at once and answers the wrapping response (`wrap_info`),
+/// which the core then passes on as it is. A backend that does not use it is wrapped by the core as usual.
+public struct ResponseWrapping: Sendable {
+    let commit: @Sendable ([StorageOperation], Response) async throws(CoreError) -> Response
+
+    public init(commit: @escaping @Sendable ([StorageOperation], Response) async throws(CoreError) -> Response) {
+        self.commit = commit
+    }
+
+    public func commit(_ operations: [StorageOperation], with response: Response) async throws(CoreError) -> Response {
+        try await commit(operations, response)
     }
 }
 

@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Storage
 import Testing
+import TestSupport
 
 @testable import AppRole
 
@@ -10,7 +11,7 @@ import Testing
 @Suite struct CoreIntegrationTests {
     struct Node {
         let core: CofferCore
-        let physical: MemoryStorage
+        let physical: RecordingStorage
         let root: String
 
         func call(
@@ -25,7 +26,7 @@ import Testing
     }
 
     static func node() async throws -> Node {
-        let physical = MemoryStorage()
+        let physical = RecordingStorage()
         let core = try await CofferCore(physical: physical, backendFactory: AppRoleBackend.factory)
         let initialised = try await core.handle(
             Request(operation: .update, path: "sys/init", data: ["secret_shares": 1, "secret_threshold": 1]))
@@ -62,8 +63,17 @@ import Testing
                 .stringValue)
 
         // The provisioning system asks for a wrapped secret_id and hands the machine the wrapping token.
+        _ = node.physical.take()
         let wrapped = try await node.call(
             .update, "auth/approle/role/web/secret-id", ["num_uses": 1], token: node.root, wrap: .seconds(60))
+        // One write: the secret_id, its accessor, the wrapping token and the stored response, all or nothing.
+        let issueWrites = node.physical.take()
+        #expect(issueWrites.count == 1, "a wrapped issue wrote \(issueWrites)")
+        let written = issueWrites.first ?? []
+        #expect(written.contains { $0.contains("/secret_id/") })
+        #expect(written.contains { $0.contains("/accessor/") })
+        #expect(written.contains { $0.hasPrefix("sys/token/id/") })
+        #expect(written.contains { $0.hasSuffix("/response") })
         guard case .logical(let wrappedBody) = wrapped.body, case .object(let info)? = wrappedBody.wrapInfo,
             let wrappingToken = info["token"]?.stringValue
         else {
@@ -96,7 +106,7 @@ import Testing
         }
 
         // Nothing on disk holds the secret_id or the role_id in clear.
-        for (_, value) in await node.physical.snapshot() {
+        for (_, value) in await node.physical.inner.snapshot() {
             #expect(!SecretStorageTests.contains(value, Array(secretID.utf8)))
             #expect(!SecretStorageTests.contains(value, Array(roleID.utf8)))
         }

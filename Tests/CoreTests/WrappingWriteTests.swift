@@ -1,7 +1,7 @@
 import Engines
 import Storage
-import Synchronization
 import Testing
+import TestSupport
 
 @testable import Core
 
@@ -9,28 +9,6 @@ import Testing
 /// round, and the token and the response it guards must appear and vanish together.
 struct WrappingWriteTests {
     let lifecycle = SealLifecycleTests()
-
-    /// Records the keys of every physical write call, one list per call.
-    final class RecordingStorage: Storage {
-        let inner = MemoryStorage()
-        let calls = Mutex<[[String]]>([])
-
-        func get(_ key: String) async throws -> [UInt8]? { try await inner.get(key) }
-        func list(prefix: String) async throws -> [String] { await inner.list(prefix: prefix) }
-        func put(_ key: String, _ value: [UInt8]) async throws {
-            calls.withLock { $0.append([key]) }
-            try await inner.put(key, value)
-        }
-        func delete(_ key: String) async throws {
-            calls.withLock { $0.append([key]) }
-            try await inner.delete(key)
-        }
-        func batch(_ operations: [StorageOperation]) async throws {
-            calls.withLock { $0.append(operations.map(\.key)) }
-            try await inner.batch(operations)
-        }
-        func take() -> [[String]] { calls.withLock { calls in defer { calls = [] }; return calls } }
-    }
 
     @Test func wrapAndUnwrapEachWriteTheTokenAndTheResponseInOneBatch() async throws {
         let storage = RecordingStorage()
