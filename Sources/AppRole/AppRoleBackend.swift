@@ -39,10 +39,7 @@ public struct AppRoleBackend: LogicalBackend {
     }
 
     /// The system's CSPRNG (`getrandom` on Linux, `SecRandom` on Darwin).
-    public static let systemRandom: RandomSource = { count in
-        var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-    }
+    public static let systemRandom: RandomSource = CoreEnvironment.systemRandomBytes
 
     public var unauthenticatedPaths: [String] { ["login"] }
 

@@ -13,11 +13,22 @@ public struct CoreEnvironment: Sendable {
 
     public static let system = CoreEnvironment(
         now: { Date() },
-        randomBytes: { count in
-            var generator = SystemRandomNumberGenerator()
-            return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        }
+        randomBytes: systemRandomBytes
     )
+
+    /// `count` bytes from the system's CSPRNG (`getrandom` on Linux), eight per draw: each draw of
+    /// `SystemRandomNumberGenerator` is a system call, so drawing byte by byte made a new token cost dozens.
+    public static func systemRandomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(count + 7)
+        while bytes.count < count {
+            let word = generator.next()
+            for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: word >> shift)) }
+        }
+        bytes.removeLast(bytes.count - count)
+        return bytes
+    }
 
     /// A random UUID-shaped string (Vault's nonces and request ids have this shape).
     func uuid() -> String {
