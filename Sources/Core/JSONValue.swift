@@ -66,21 +66,12 @@ extension JSONValue {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             return .object([:])
         }
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch let error as DecodingError {
-            throw JSONParseError(message: JSONParseError.describe(error))
-        } catch {
-            throw JSONParseError(message: "invalid JSON")
-        }
+        return try JSONValueReader.read(bytes)
     }
 
     /// Serialises with sorted keys, so equal values give equal bytes.
     public func serialized() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(self) else { return Array("null".utf8) }
-        return Array(data)
+        JSONValueWriter.write(self)
     }
 
     public var objectValue: [String: JSONValue]? {
@@ -119,17 +110,4 @@ public struct JSONParseError: Error, Sendable, Equatable {
         self.message = message
     }
 
-    static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context):
-            if let underlying = context.underlyingError {
-                return "invalid JSON: \(underlying.localizedDescription)"
-            }
-            return "invalid JSON: \(context.debugDescription)"
-        case .typeMismatch, .valueNotFound, .keyNotFound:
-            return "invalid JSON"
-        @unknown default:
-            return "invalid JSON"
-        }
-    }
 }
