@@ -1,11 +1,11 @@
+import AsyncHTTPClient
 import Barrier
 import Cluster
 import Core
 import Foundation
+import NIOCore
+import NIOHTTP1
 import Raft
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// A challenge the leader handed to a joining node: it proves the node was unsealed with this cluster's
 /// shares by sending back `answer`, which it can only read with the root key.
@@ -116,19 +116,47 @@ extension RaftCluster {
         guard let url = URL(string: trimmed + "/v1/" + path) else {
             throw CoreError.badRequest("invalid leader_api_addr \"\(base)\"")
         }
-        var request = URLRequest(url: url, timeoutInterval: 10)
-        request.httpMethod = "POST"
-        request.httpBody = Data(body.serialized())
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        if let token { request.setValue(token, forHTTPHeaderField: "X-Vault-Token") }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        let parsed = (try? JSONValue.parse(Array(data)))?.objectValue ?? [:]
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let token { request.headers.add(name: "X-Vault-Token", value: token) }
+        request.body = .bytes(ByteBuffer(bytes: body.serialized()))
+        let (status, data) = try await Self.withJoinClient { client in
+            let response = try await client.execute(request, deadline: .distantFuture)
+            let data = try await response.body.collect(upTo: Self.maximumJoinReply)
+            return (Int(response.status.code), Array(buffer: data))
+        }
+        let parsed = (try? JSONValue.parse(data))?.objectValue ?? [:]
         guard (200..<300).contains(status) else {
             let errors = parsed["errors"]?.arrayValue?.compactMap(\.stringValue).joined(separator: "; ") ?? ""
             throw CoreError.unavailable("leader answered \(status): \(errors)")
         }
         return parsed["data"]?.objectValue ?? parsed
+    }
+
+    /// The largest answer to a join request read from the leader (it carries the member list and credentials).
+    static let maximumJoinReply = 16 << 20
+
+    /// Runs `body` with an HTTP client made for it and shut down after it. Joins are rare (an uninitialised node
+    /// polling `retry_join`, then two requests), so no client, pool or idle connection outlives them on a
+    /// running node. Connect and read each time out after 10 s, as the `URLRequest` did before; redirects are
+    /// followed (the JSON body is in memory and can be sent again) and verification uses the system's roots.
+    static func withJoinClient<Result: Sendable>(
+        _ body: (HTTPClient) async throws -> Result
+    ) async throws -> Result {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .follow(max: 10, allowCycles: false),
+            timeout: .init(connect: .seconds(10), read: .seconds(10)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            let result = try await body(client)
+            try? await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
     }
 
     // MARK: - Leader side
