@@ -22,7 +22,13 @@ struct CofferCommand: AsyncParsableCommand {
 @main
 enum CofferMain {
     static func main() async {
-        let arguments = ArgumentNormalizer.normalize(Array(CommandLine.arguments.dropFirst()))
+        let status = await run(ArgumentNormalizer.normalize(Array(CommandLine.arguments.dropFirst())))
+        await HTTPClients.shutdown()
+        if let status { exit(status) }
+    }
+
+    /// Runs the command; returns the status to exit with, or `nil` when it finished normally.
+    private static func run(_ arguments: [String]) async -> Int32? {
         do {
             var command = try CofferCommand.parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -30,11 +36,12 @@ enum CofferMain {
             } else {
                 try command.run()
             }
+            return nil
         } catch let error as CLIError {
             if !error.message.isEmpty {
                 Console.error(error.message)
             }
-            exit(error.exitCode)
+            return error.exitCode
         } catch {
             let code = CofferCommand.exitCode(for: error)
             if code == .success {
@@ -42,7 +49,7 @@ enum CofferMain {
                 if !message.isEmpty {
                     Console.output(message)
                 }
-                exit(0)
+                return 0
             }
             // ArgumentParser uses 64 for usage errors; Vault uses 1 and Go's flag package wording.
             if code.rawValue == 64 {
@@ -52,10 +59,10 @@ enum CofferMain {
                 } else {
                     Console.error(CofferCommand.fullMessage(for: error))
                 }
-                exit(1)
+                return 1
             }
             Console.error(CofferCommand.fullMessage(for: error))
-            exit(code.rawValue)
+            return code.rawValue
         }
     }
 }

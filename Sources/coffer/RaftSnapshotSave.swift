@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
 import HA
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// `coffer operator raft snapshot save FILE`: stream a snapshot into FILE. The archive is written to
 /// FILE.partial (0600), checked (gzip CRC, SHA256SUMS, records) when in Coffer's layout, then renamed: FILE is complete or absent.

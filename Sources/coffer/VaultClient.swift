@@ -1,7 +1,7 @@
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
 
 /// An HTTP client of the Vault API (`/v1/...`): sends the client token as `X-Vault-Token`, an optional
 /// `X-Vault-Wrap-TTL`, JSON bodies, and turns non-success answers into `ClientError.response` worded like
@@ -86,32 +86,31 @@ struct VaultClient: Sendable {
         token: String? = nil
     ) async throws(ClientError) -> Answer {
         let url = try url(for: path, query: query)
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        request.setValue("true", forHTTPHeaderField: "X-Vault-Request")
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = HTTPMethod(rawValue: method)
+        request.headers.add(name: "X-Vault-Request", value: "true")
         if let token = token ?? configuration.token, !token.isEmpty {
-            request.setValue(token, forHTTPHeaderField: "X-Vault-Token")
+            request.headers.add(name: "X-Vault-Token", value: token)
         }
         if let wrapTTL, !wrapTTL.isEmpty {
-            request.setValue(wrapTTL, forHTTPHeaderField: "X-Vault-Wrap-TTL")
+            request.headers.add(name: "X-Vault-Wrap-TTL", value: wrapTTL)
         }
         if let body {
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = Data(GoJSON.compact(body).utf8)
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: GoJSON.compact(body)))
         } else if let rawBody {
-            request.httpBody = Data(rawBody)
+            request.body = .bytes(ByteBuffer(bytes: rawBody))
         }
-        let data: Data
-        let response: URLResponse
+        let status: Int
+        let data: ByteBuffer
         do {
-            (data, response) = try await URLSession.shared.data(for: request)
+            let response = try await HTTPClients.client(.api).execute(request, deadline: .distantFuture)
+            status = Int(response.status.code)
+            data = try await response.body.collect(upTo: Int.max)
         } catch {
-            throw .transport(method: method, url: url.absoluteString, reason: Self.describe(error, url: url))
+            throw .transport(method: method, url: url.absoluteString, reason: HTTPClients.describe(error, url: url))
         }
-        guard let http = response as? HTTPURLResponse else {
-            throw .transport(method: method, url: url.absoluteString, reason: "not an HTTP response")
-        }
-        return Answer(method: method, url: url.absoluteString, statusCode: http.statusCode, body: [UInt8](data))
+        return Answer(method: method, url: url.absoluteString, statusCode: status, body: Array(buffer: data))
     }
 
     /// Sends one request and returns its JSON body; a non-success status throws `ClientError.response`.
@@ -127,27 +126,5 @@ struct VaultClient: Sendable {
             throw answer.failure
         }
         return try answer.json()
-    }
-
-    /// Words a transport failure like Go's `net/http` does for the common cases.
-    private static func describe(_ error: any Error, url: URL) -> String {
-        let host = url.host ?? ""
-        let port = url.port ?? (url.scheme == "https" ? 443 : 80)
-        if let urlError = error as? URLError {
-            switch urlError.code {
-            case .cannotConnectToHost, .networkConnectionLost:
-                return "dial tcp \(host):\(port): connect: connection refused"
-            case .cannotFindHost, .dnsLookupFailed:
-                return "dial tcp: lookup \(host): no such host"
-            case .timedOut:
-                return "context deadline exceeded"
-            case .serverCertificateUntrusted, .serverCertificateHasUnknownRoot, .serverCertificateHasBadDate,
-                 .serverCertificateNotYetValid, .secureConnectionFailed:
-                return "tls: failed to verify certificate: \(urlError.localizedDescription)"
-            default:
-                break
-            }
-        }
-        return error.localizedDescription
     }
 }
