@@ -186,9 +186,9 @@ extension CofferCore {
     func acl(for entry: TokenEntry, node: ActiveNode) async throws(CoreError) -> ACL {
         do {
             var store = node.policies
-            let policies = try await store.policies(entry.policies)
-            updateActive { $0.policies = store }
-            return ACL(policies: policies)
+            let acl = try await store.acl(entry.policies)
+            updateActive { $0.policies.adoptCaches(of: store) }
+            return acl
         } catch {
             throw fault(error, doing: "load policies")
         }

@@ -389,7 +389,7 @@ extension CofferCore {
             } catch {
                 throw fault(error, doing: "write a policy")
             }
-            updateActive { $0.policies = store }
+            updateActive { $0.policies.invalidate() }
             if let warnings {
                 return Response(status: 200, body: .logical(LogicalBody(warnings: warnings)))
             }
@@ -403,7 +403,7 @@ extension CofferCore {
             } catch {
                 throw fault(error, doing: "delete a policy")
             }
-            updateActive { $0.policies = store }
+            updateActive { $0.policies.invalidate() }
             return .noContent
         default:
             throw CoreError.methodNotAllowed
