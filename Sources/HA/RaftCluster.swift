@@ -75,6 +75,9 @@ public actor RaftCluster: HighAvailability {
     var snapshotState = SnapshotState()
     /// DR replication's in-memory state (RaftCluster+DRPrimary, RaftCluster+DRSecondary).
     var dr = DRState()
+    /// Node names by Raft id, as member records gave them. Never stale: a Raft id is a hash of the name
+    /// (`RaftRuntime.raftID(for:)`). Saves decoding every member record on each forwarded request.
+    var namesByRaftID: [NodeID: ClusterNodeID] = [:]
 
     /// Opens the node's store in `path`. A node whose store has no Raft log yet is uninitialised: `sys/init`
     /// founds a cluster on it, or it joins one.
@@ -355,6 +358,14 @@ public actor RaftCluster: HighAvailability {
         members().values.first { $0.raftID == raftID }
     }
 
+    /// The transport name of the member with `raftID`, from the cache or else from the member records.
+    func nodeName(raftID: NodeID) -> ClusterNodeID? {
+        if let known = namesByRaftID[raftID] { return known }
+        guard let name = member(raftID: raftID)?.nodeName, RaftRuntime.raftID(for: name) == raftID else { return nil }
+        namesByRaftID[raftID] = name
+        return name
+    }
+
     func refreshPeers() async {
         guard let runtime else { return }
         var addresses: [ClusterNodeID: PeerAddress] = [:]
@@ -390,7 +401,7 @@ public actor RaftCluster: HighAvailability {
             try? await Task.sleep(for: .milliseconds(10))
             leader = await runtime.status.leader
         }
-        guard let leader, leader != runtime.id, let member = member(raftID: leader), let name = member.nodeName else {
+        guard let leader, leader != runtime.id, let name = nodeName(raftID: leader) else {
             throw CoreError.unavailable("no active node is known; the cluster may be electing a leader")
         }
         let outcome: Result<[UInt8], CoreError> = await withTaskGroup(of: Result<[UInt8], CoreError>?.self) { group in
