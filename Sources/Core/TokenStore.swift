@@ -111,7 +111,7 @@ public struct TokenStore: Sendable {
             .put(key: Self.idPrefix + tokenHash, value: Array(try JSONEncoder().encode(entry)))
         ]
         if let bytes = try await storage.get(Self.idPrefix + tokenHash),
-            let old = try? JSONDecoder().decode(TokenEntry.self, from: Data(bytes)), old.expireAt != entry.expireAt
+            let old = try? TokenEntry.decode(bytes), old.expireAt != entry.expireAt
         {
             if old.expireAt != 0 { operations.append(.delete(key: Self.expiryKey(old.expireAt, tokenHash))) }
             if entry.expireAt != 0 { operations.append(.put(key: Self.expiryKey(entry.expireAt, tokenHash), value: [])) }
@@ -125,7 +125,7 @@ public struct TokenStore: Sendable {
         var result: [(hash: String, entry: TokenEntry)] = []
         for name in try await storage.list(prefix: Self.idPrefix) where !name.hasSuffix("/") {
             if let bytes = try await storage.get(Self.idPrefix + name),
-                let entry = try? JSONDecoder().decode(TokenEntry.self, from: Data(bytes))
+                let entry = try? TokenEntry.decode(bytes)
             {
                 result.append((name, entry))
             }
@@ -179,7 +179,7 @@ public struct TokenStore: Sendable {
     /// The entry of a live token by its storage hash; expired tokens are absent.
     func entry(hash tokenHash: String) async throws -> TokenEntry? {
         guard let bytes = try await storage.get(Self.idPrefix + tokenHash) else { return nil }
-        let entry = try JSONDecoder().decode(TokenEntry.self, from: Data(bytes))
+        let entry = try TokenEntry.decode(bytes)
         return entry.isExpired(at: environment.now()) ? nil : entry
     }
 
@@ -208,7 +208,7 @@ public struct TokenStore: Sendable {
     private func entryDeletes(_ tokenHash: String) async throws -> [StorageOperation] {
         var operations: [StorageOperation] = [.delete(key: Self.idPrefix + tokenHash)]
         if let bytes = try await storage.get(Self.idPrefix + tokenHash),
-            let entry = try? JSONDecoder().decode(TokenEntry.self, from: Data(bytes))
+            let entry = try? TokenEntry.decode(bytes)
         {
             operations.append(.delete(key: Self.accessorPrefix + hash(entry.accessor)))
             if entry.expireAt != 0 { operations.append(.delete(key: Self.expiryKey(entry.expireAt, tokenHash))) }
