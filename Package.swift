@@ -171,7 +171,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["TestSupport", "Policy", "HCL"], swiftSettings: swiftSettings),
         .testTarget(name: "HCLTests", dependencies: ["TestSupport", "HCL"], swiftSettings: swiftSettings),
         .testTarget(name: "CoreTests", dependencies: ["TestSupport", "Core", "Storage", "Barrier", "Engines"], swiftSettings: swiftSettings),
-        .testTarget(name: "EnginesTests", dependencies: ["Engines", "Core", "Storage"], swiftSettings: swiftSettings),
+        .testTarget(name: "EnginesTests", dependencies: ["Engines", "Core", "Storage", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AppRoleTests", dependencies: ["AppRole", "Core", "Storage", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"], swiftSettings: swiftSettings),
         .testTarget(
