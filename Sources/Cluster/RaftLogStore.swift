@@ -10,7 +10,9 @@ import Raft
 ///
 /// Ordering (the invariant that makes Raft safe across crashes): the runtime calls `persist(_:)` with a
 /// `Ready` and waits for it to return *before* sending any of `ready.messages`, because those messages may
-/// grant a vote, acknowledge entries or reveal a term that must survive a restart.
+/// grant a vote, acknowledge entries or reveal a term that must survive a restart. The one exception is a
+/// leader's Ready that changes neither term nor vote: its AppendEntries may go first, because the leader
+/// counts its own copy towards a commit only after this returns (`RaftNode.advance`).
 ///
 /// Integrity: every record carries a CRC-32C (see `RaftLogStore.CRC32C` for why) over all of its fields.
 /// Every read verifies it and throws a typed `RaftLogStoreError` on a mismatch or a truncated record;
@@ -76,7 +78,8 @@ public final class RaftLogStore: Sendable {
     /// 3. `ready.hardState`, if any.
     ///
     /// All of it is one LMDB write transaction, committed and fsync'd before this returns. **The runtime
-    /// must call this, and see it return, before sending any of `ready.messages`.** If it throws, nothing
+    /// must call this, and see it return, before sending any of `ready.messages`** (but for the leader's
+    /// exception above). If it throws, nothing
     /// was written and the runtime must not send the messages (the node should stop).
     ///
     /// Throws `nonContiguousEntries` (writing nothing) when the new entries are not consecutive or would

@@ -24,7 +24,8 @@ public enum ReplicationError: Error, Equatable, Sendable {
 ///
 /// One loop task owns the node: it collects everything that arrived since its last turn (messages, ticks,
 /// proposals, reads), steps them in, then drains `Ready`s: each is persisted together with the state machine
-/// writes it commits in ONE transaction (`NodeStore.persist`), then its messages are sent, then waiting callers
+/// writes it commits in ONE transaction (`NodeStore.persist`), then its messages are sent (a leader sends its
+/// AppendEntries first, so that its fsync and the followers' overlap), then waiting callers
 /// are answered. Requests that arrive while a `Ready` is being made durable wait for the next turn and share
 /// its log entry and fsync: that is the group commit.
 ///
@@ -478,6 +479,18 @@ public actor RaftRuntime {
             let snapshotData = ready.snapshot?.data
             let store = self.store
             var undecodable = 0
+            // A leader sends its AppendEntries before its own append is durable, so the followers' fsyncs run
+            // alongside its own (Raft thesis §10.2.1): it counts itself towards a commit only once `advance`
+            // has seen the append persisted, so nothing commits on its unsynced copy. Its term and vote are
+            // durable already (persisted before it asked for votes); a Ready that changes them, or carries a
+            // snapshot, keeps the persist-then-send order, and so does every non-leader.
+            var unsent = ready.messages
+            if Self.sendsBeforePersisting(ready, role: node.role, durable: durableHardState) {
+                unsent = []
+                for message in ready.messages {
+                    if case .installSnapshot = message.kind { unsent.append(message) } else { send(message) }
+                }
+            }
             if ready.mustPersist || !ready.committedEntries.isEmpty {
                 let durable = durableHardState
                 undecodable = try await withCheckedThrowingContinuation {
@@ -493,7 +506,7 @@ public actor RaftRuntime {
             if undecodable > 0 {
                 logger.error("skipped undecodable log entries", metadata: ["count": "\(undecodable)"])
             }
-            for message in ready.messages { send(message) }
+            for message in unsent { send(message) }
             var membershipTouched = false
             var restoreCommitted = false
             if let snapshot = ready.snapshot {
@@ -541,6 +554,14 @@ public actor RaftRuntime {
                 Task { await restoreObserver() }
             }
         }
+    }
+
+    /// Whether `ready`'s messages may go out before it is persisted: on a leader whose term and vote it does not
+    /// change, with no snapshot to install.
+    static func sendsBeforePersisting(_ ready: Ready, role: RaftRole, durable: HardState) -> Bool {
+        guard role == .leader, ready.snapshot == nil else { return false }
+        guard let hardState = ready.hardState else { return true }
+        return hardState.term == durable.term && hardState.vote == durable.vote
     }
 
     /// Keys whose change the membership observer must hear of: member records and the cluster CA.

@@ -60,3 +60,25 @@ import Testing
         #expect(try await reopened.data.get("two") == [2])
     }
 }
+
+/// Which Readies the runtime sends before persisting: only a leader's that keeps its term and vote and
+/// installs no snapshot (the leader counts its own copy only after persisting; see
+/// `ReplicationTests.aLeaderCountsItsOwnCopyOnlyOnceItIsPersisted`).
+struct SendBeforePersistTests {
+    let durable = HardState(term: 4, vote: 1, commit: 10)
+
+    @Test func onlyALeaderKeepingItsTermAndVoteSendsFirst() {
+        let commitOnly = Ready(hardState: HardState(term: 4, vote: 1, commit: 12))
+        #expect(RaftRuntime.sendsBeforePersisting(commitOnly, role: .leader, durable: durable))
+        #expect(RaftRuntime.sendsBeforePersisting(Ready(), role: .leader, durable: durable))
+        for role: RaftRole in [.follower, .preCandidate, .candidate] {
+            #expect(!RaftRuntime.sendsBeforePersisting(commitOnly, role: role, durable: durable))
+        }
+        let newTerm = Ready(hardState: HardState(term: 5, vote: nil, commit: 10))
+        #expect(!RaftRuntime.sendsBeforePersisting(newTerm, role: .leader, durable: durable))
+        let newVote = Ready(hardState: HardState(term: 4, vote: 2, commit: 10))
+        #expect(!RaftRuntime.sendsBeforePersisting(newVote, role: .leader, durable: durable))
+        let snapshot = Snapshot(metadata: SnapshotMetadata(index: 9, term: 4, configuration: Configuration(voters: [1])), data: [])
+        #expect(!RaftRuntime.sendsBeforePersisting(Ready(snapshot: snapshot), role: .leader, durable: durable))
+    }
+}

@@ -148,6 +148,32 @@ import Testing
         #expect(!follower.hasReady)
     }
 
+    /// The runtime sends a leader's AppendEntries before the leader's own append is durable; that is safe only
+    /// because the leader counts its own copy towards a commit after `advance`, never before.
+    @Test func aLeaderCountsItsOwnCopyOnlyOnceItIsPersisted() throws {
+        var cluster = TestCluster()
+        for id: NodeID in [1, 2, 3] { cluster.add(id, state: .bootstrap(voters: [1, 2, 3])) }
+        cluster.elect(1)
+        try #require(cluster[1].role == .leader)
+        let committedBefore = cluster[1].log.committed
+        let entry = try cluster.nodes[1]!.propose([7])
+        let ready = cluster.nodes[1]!.ready()
+        #expect(ready.entries.map(\.index) == [entry.index])
+        // Node 2 receives the append, persists it and acknowledges, while the leader has not persisted.
+        for message in ready.messages where message.to == 2 {
+            cluster.nodes[2]!.step(message)
+        }
+        cluster.drain(2)
+        let acknowledgements = cluster.inFlight.filter { $0.to == 1 }
+        cluster.inFlight.removeAll()
+        for message in acknowledgements { cluster.nodes[1]!.step(message) }
+        // One durable copy of three: not committed.
+        #expect(cluster[1].log.committed == committedBefore)
+        // The leader's own append becomes durable: two of three, committed.
+        cluster.nodes[1]!.advance(ready)
+        #expect(cluster[1].log.committed == entry.index)
+    }
+
     @Test func malformedAppendEntriesAreIgnored() {
         var follower = RaftNode(config: TestCluster.config(2), state: .bootstrap(voters: [1, 2, 3]))
         let bad: [AppendEntries] = [
