@@ -136,6 +136,18 @@ class Server:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def mount_kv2(self, token, path="secret"):
+        """Mounts KV v2 at `path` and answers the mount's status once the mount serves. OpenBao
+        answers 400 ("Upgrading from non-versioned to versioned data") for a moment after the
+        mount, longer on a busy machine; a write in that moment fails."""
+        status, _ = self.call("POST", f"sys/mounts/{path}", {"type": "kv", "options": {"version": "2"}}, token=token)
+        for _ in range(200):
+            probe, answer = self.call("GET", f"{path}/config", token=token)
+            if probe != 400 or "Upgrading from non-versioned" not in str(answer):
+                break
+            time.sleep(0.05)
+        return status
+
     # Plain HTTP, for tests that look at status codes and bodies.
     def call(self, method, path, body=None, token=None, raw=None, headers=None):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)

@@ -78,7 +78,7 @@ def test_a_scripted_session_leaves_no_secret_in_clear(audited):
     for index, (hex_key, b64_key) in enumerate(zip(init["keys"], init["keys_base64"])):
         secrets[f"share {index} hex"] = hex_key
         secrets[f"share {index} base64"] = b64_key
-    assert server.call("POST", "sys/mounts/secret", {"type": "kv", "options": {"version": "2"}}, token=root)[0] == 204
+    assert server.mount_kv2(root) == 204
     assert server.call("POST", "sys/auth/approle", {"type": "approle"}, token=root)[0] == 204
     assert server.call("PUT", "sys/policies/acl/app", {"policy": APP_POLICY}, token=root)[0] == 204
     assert server.call("POST", "auth/approle/role/app", {"token_policies": ["app"]}, token=root)[0] == 204
@@ -164,7 +164,7 @@ def test_api_audit_creation_is_refused_without_the_config_switch(audited):
 def test_unwritable_audit_file_refuses_writes_until_fixed(audited_coffer):
     server = audited_coffer
     root = init_unseal(server, 1, 1)["root_token"]
-    assert server.call("POST", "sys/mounts/secret", {"type": "kv", "options": {"version": "2"}}, token=root)[0] == 204
+    assert server.mount_kv2(root) == 204
     assert server.call("POST", "secret/data/x", {"data": {"v": "1"}}, token=root)[0] == 200
     # The only audit file can no longer be written: its path is now a directory.
     os.remove(server.audit_log)
@@ -221,7 +221,7 @@ def written_log(tmp_path_factory):
     server = start_with_audit("coffer")
     try:
         root = init_unseal(server, 1, 1)["root_token"]
-        server.call("POST", "sys/mounts/secret", {"type": "kv", "options": {"version": "2"}}, token=root)
+        server.mount_kv2(root)
         for index in range(3):
             server.call("POST", f"secret/data/k{index}", {"data": {"v": str(index)}}, token=root)
         lines = server.audit_log.read_text().splitlines()
@@ -304,8 +304,7 @@ audit "socket" "collector" {{
     server.start()
     try:
         root = init_unseal(server, 1, 1)["root_token"]
-        assert server.call("POST", "sys/mounts/secret", {"type": "kv", "options": {"version": "2"}},
-                           token=root)[0] == 204
+        assert server.mount_kv2(root) == 204
         assert server.call("POST", "secret/data/s", {"data": {"v": "socket-secret"}}, token=root)[0] == 200
         deadline = time.time() + 10
         while time.time() < deadline and b"secret/data/s" not in b"".join(received):
@@ -345,7 +344,7 @@ def rechain(lines):
 def test_verify_with_the_server_catches_an_edited_last_line_and_a_rewritten_tail(audited_coffer, tmp_path):
     server = audited_coffer
     root = init_unseal(server, 1, 1)["root_token"]
-    server.call("POST", "sys/mounts/secret", {"type": "kv", "options": {"version": "2"}}, token=root)
+    server.mount_kv2(root)
     for index in range(3):
         server.call("POST", f"secret/data/k{index}", {"data": {"v": str(index)}}, token=root)
     lines = server.audit_log.read_text().splitlines()
@@ -377,7 +376,7 @@ def test_verify_with_the_server_catches_an_edited_last_line_and_a_rewritten_tail
 
 def kv_write_entries(server):
     root = init_unseal(server, 1, 1)["root_token"]
-    assert server.call("POST", "sys/mounts/secret", {"type": "kv", "options": {"version": "2"}}, token=root)[0] == 204
+    assert server.mount_kv2(root) == 204
     assert server.call("POST", "secret/data/d", {"data": {"v": "1"}}, token=root)[0] == 200
     lines = [e for e in audit_entries(server) if e["request"].get("path") == "secret/data/d"]
     assert [e["type"] for e in lines] == ["request", "response"]

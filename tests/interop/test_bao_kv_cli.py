@@ -12,7 +12,7 @@ def kv(server, token, *args):
 
 def test_kv_subcommands(either):
     root = ready(either)
-    assert either.call("POST", "sys/mounts/secret", {"type": "kv", "options": {"version": "2"}}, token=root)[0] == 204
+    assert either.mount_kv2(root) == 204
     assert kv(either, root, "put", "secret/app/db", "user=alice", "password=one")[0] == 0
     assert kv(either, root, "put", "secret/app/db", "user=alice", "password=two")[0] == 0
     code, out, err = kv(either, root, "get", "-format=json", "secret/app/db")

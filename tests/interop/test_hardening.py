@@ -210,7 +210,7 @@ def test_metrics_need_a_token_and_report_requests_and_state(coffer):
     status, answer = coffer.call("PUT", "sys/init", {"secret_shares": 1, "secret_threshold": 1})
     root = answer["root_token"]
     coffer.call("PUT", "sys/unseal", {"key": answer["keys"][0]})
-    coffer.call("POST", "sys/mounts/secret", {"type": "kv", "options": {"version": "2"}}, token=root)
+    coffer.mount_kv2(root)
     coffer.call("POST", "secret/data/m", {"data": {"v": "metric-secret-value"}}, token=root)
     assert coffer.call("GET", "sys/metrics?format=prometheus")[0] in (400, 403)
     request = urllib.request.Request(coffer.addr + "/v1/sys/metrics?format=prometheus",
