@@ -13,8 +13,8 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -22,6 +22,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "interop"))
+from servers import free_port  # noqa: E402  (ports below the ephemeral range)
 
 REPO = Path(__file__).resolve().parents[2]
 BAO = "bao"
@@ -45,10 +48,6 @@ def coffer_bin():
     return str(path)
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_ready(addr, proc, log):

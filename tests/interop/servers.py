@@ -5,6 +5,7 @@ directory, and is stopped by the PID this module started."""
 
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -18,10 +19,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+_taken = set()
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port below the kernel's ephemeral range. A port the kernel handed out for binding 0
+    is an ephemeral one: any outgoing connection (the tests' own HTTP calls) can take it before
+    the server binds it, and Coffer binds its cluster port only at unseal, long after the pick;
+    the unseal then fails and the node stays sealed."""
+    low, _ = (int(x) for x in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    rng = random.Random()
+    for _ in range(500):
+        port = rng.randrange(max(1024, low - 12000), low)
+        if port in _taken:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _taken.add(port)
+        return port
+    raise RuntimeError("no free port found below the ephemeral range")
 
 
 def coffer_binary() -> str:
@@ -126,7 +146,9 @@ class Server:
             if self.call("GET", "sys/health")[0] == 200:
                 return
             time.sleep(0.1)
-        raise RuntimeError(f"{self.kind} did not become active")
+        status, answer = self.call("GET", "sys/seal-status")
+        raise RuntimeError(f"{self.kind} did not become active (seal-status {status} {answer}); "
+                           f"log tail: {self.log.read_text(errors='replace')[-1500:]}")
 
     def restart(self):
         self.stop()
