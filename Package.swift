@@ -114,6 +114,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -173,7 +174,10 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["TestSupport", "Core", "Storage", "Barrier", "Engines"], swiftSettings: swiftSettings),
         .testTarget(name: "EnginesTests", dependencies: ["Engines", "Core", "Storage", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AppRoleTests", dependencies: ["AppRole", "Core", "Storage", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: ["Cluster", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "AuditTests", dependencies: ["Audit", "Core", "Storage", "Engines", "CofferServer"],
             swiftSettings: swiftSettings),

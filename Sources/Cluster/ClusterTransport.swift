@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The seam between the cluster runtime (Raft, forwarding, snapshots) and the network.
 ///
 /// Guarantees every implementation gives:
@@ -11,6 +13,17 @@
 /// - `forwardResponse` messages whose correlation id matches a pending `request` complete that request and do
 ///   not appear on `inbound`; unmatched responses (late, after a timeout) are dropped.
 public protocol ClusterTransport: Sendable {
+    /// The event loop every connection of this transport runs on, or nil when it has none (in-memory tests).
+    ///
+    /// Code that mostly sends and receives (the Raft loop) can run there: a `send` made on this loop is written
+    /// to the socket before it returns, and `deliverInbound(to:)` hands it messages on the same thread, so a
+    /// message costs no thread hop either way. Work on this loop must not wait on anything but the disk.
+    var eventLoop: (any EventLoop)? { get }
+
+    /// From now on hands every inbound message to `handler`, called on `eventLoop`, in arrival order per peer,
+    /// instead of yielding it on `inbound`. Only for transports with an `eventLoop`; the others ignore it.
+    func deliverInbound(to handler: @escaping @Sendable (InboundClusterMessage) -> Void) async
+
     /// This node.
     var localNode: ClusterNodeID { get }
 
@@ -41,4 +54,10 @@ public protocol ClusterTransport: Sendable {
 
     /// Closes every connection and the listener, fails pending requests, and finishes `inbound`.
     func shutdown() async
+}
+
+extension ClusterTransport {
+    public var eventLoop: (any EventLoop)? { nil }
+
+    public func deliverInbound(to handler: @escaping @Sendable (InboundClusterMessage) -> Void) async {}
 }

@@ -124,9 +124,23 @@ public final class TLSClusterTransport: ClusterTransport {
         post(.message(message, to: peer))
     }
 
-    /// Hands `item` to the loop, scheduling a drain unless one is already pending.
+    public var eventLoop: (any EventLoop)? { loop }
+
+    public func deliverInbound(to handler: @escaping @Sendable (InboundClusterMessage) -> Void) async {
+        let core = core
+        try? await loop.submit { core.value.inboundHandler = handler }.get()
+    }
+
+    /// Hands `item` to the loop, scheduling a drain unless one is already pending. On the loop itself the
+    /// outbox is drained at once: the caller (the Raft loop, before it makes its own append durable) wants
+    /// the bytes on the wire now, not after its current task.
     private func post(_ item: OutboxItem) {
-        guard outbox.append(item) else { return }
+        let mustSchedule = outbox.append(item)
+        if loop.inEventLoop {
+            core.value.process(outbox.take())
+            return
+        }
+        guard mustSchedule else { return }
         let core = core
         let outbox = outbox
         loop.execute { core.value.process(outbox.take()) }

@@ -30,6 +30,8 @@ final class TLSClusterTransportCore {
     private var isShutDown = false
     private var inboundPaused = false
     private(set) var inboundDropped = 0
+    /// When set (`TLSClusterTransport.deliverInbound(to:)`), inbound messages go here instead of `continuation`.
+    var inboundHandler: (@Sendable (InboundClusterMessage) -> Void)?
     var serverChannel: Channel?
 
     init(
@@ -334,6 +336,10 @@ final class TLSClusterTransportCore {
             if !completeRequest(message.correlationID, with: .success(message)) {
                 logger.debug("dropping unmatched forward response", metadata: ["peer": "\(peer)"])
             }
+            return
+        }
+        if let inboundHandler {
+            inboundHandler(InboundClusterMessage(from: peer, message: message))
             return
         }
         if case .dropped = continuation.yield(InboundClusterMessage(from: peer, message: message)) {

@@ -70,8 +70,14 @@ struct LeaderLease: Sendable {
 
     /// Whether the lease of `term` is held at `now`.
     func holds(term: Term, at now: Instant) -> Bool {
-        guard self.term == term, transferTerm != term, let expiry else { return false }
+        guard let expiry = expiry(term: term) else { return false }
         return now < expiry
+    }
+
+    /// When the lease of `term` ends, or nil when it is not held (`holds(term:at:)` is `now < expiry`).
+    func expiry(term: Term) -> Instant? {
+        guard self.term == term, transferTerm != term else { return nil }
+        return expiry
     }
 
     private mutating func restart(_ term: Term) {

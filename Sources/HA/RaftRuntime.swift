@@ -1,9 +1,11 @@
 import Cluster
 import Crypto
-import Dispatch
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import Raft
+import Synchronization
 import Storage
 
 /// Why a replicated write or read was refused or has no known outcome.
@@ -28,6 +30,12 @@ public enum ReplicationError: Error, Equatable, Sendable {
 /// AppendEntries first, so that its fsync and the followers' overlap), then waiting callers
 /// are answered. Requests that arrive while a `Ready` is being made durable wait for the next turn and share
 /// its log entry and fsync: that is the group commit.
+///
+/// Threads: the actor runs on the transport's event loop (`ClusterTransport.eventLoop`; a loop of NIO's
+/// shared group for transports without one). Inbound Raft messages reach it there without a hop, its sends
+/// are written before they return, and it persists inline: the loop's thread blocks in the fsync, which the
+/// loop would otherwise have waited for anyway, instead of paying two thread hand-offs per `Ready`. Lease
+/// reads (`confirmLeadership()`) do not touch the actor at all: it publishes what they need in `readGate`.
 ///
 /// Guarantees:
 /// - `write(_:)` returns only once its batch is committed by a quorum, fsync'd here and applied to the local
@@ -93,7 +101,13 @@ public actor RaftRuntime {
     let transport: any ClusterTransport
     let options: Options
     let logger: Logger
-    private let diskQueue = DispatchQueue(label: "coffer.raft.disk")
+    private nonisolated let loop: any EventLoop
+    /// What a lease read needs to know, published by the loop after every turn and every `Ready`.
+    private nonisolated let readGate = Mutex(ReadGate())
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        loop.executor.asUnownedSerialExecutor()
+    }
 
     private var node: RaftNode
     private var events: [Event] = []
@@ -170,6 +184,7 @@ public actor RaftRuntime {
         self.name = name
         self.store = store
         self.transport = transport
+        loop = transport.eventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
         self.options = options
         var logger = logger
         logger[metadataKey: "node"] = "\(name)"
@@ -244,7 +259,7 @@ public actor RaftRuntime {
         compactionRequested = true
     }
 
-    public func start() {
+    public func start() async {
         let tickInterval = options.tickInterval
         tasks.append(Task { [weak self] in
             while !Task.isCancelled {
@@ -253,13 +268,19 @@ public actor RaftRuntime {
                 await self.enqueue(.tick)
             }
         })
-        let inbound = transport.inbound
-        tasks.append(Task { [weak self] in
-            for await message in inbound {
-                guard let self else { return }
-                await self.receive(message)
+        if transport.eventLoop != nil {
+            await transport.deliverInbound { [weak self] message in
+                self?.assumeIsolated { runtime in runtime.receive(message) }
             }
-        })
+        } else {
+            let inbound = transport.inbound
+            tasks.append(Task { [weak self] in
+                for await message in inbound {
+                    guard let self else { return }
+                    await self.receive(message)
+                }
+            })
+        }
         tasks.append(Task { [weak self] in await self?.run() })
         // A node that is the only voter need not wait an election timeout.
         if node.status.configuration.voters == [id] { enqueue(.campaign) }
@@ -269,6 +290,7 @@ public actor RaftRuntime {
     public func stop() async {
         guard !stopped else { return }
         stopped = true
+        publishReadGate()
         for task in tasks { task.cancel() }
         wake?.resume()
         wake = nil
@@ -289,7 +311,16 @@ public actor RaftRuntime {
     }
 
     /// Waits until a read served from the local state machine is linearizable (see the type's guarantees).
-    public func confirmLeadership() async throws {
+    ///
+    /// The common case, a leader holding its lease with everything committed applied, is answered from
+    /// `readGate` on the caller's thread. The loop publishes the gate before it answers any write it applied,
+    /// so a read that starts after a write was acknowledged finds the gate at or past that write.
+    public nonisolated func confirmLeadership() async throws {
+        if readGate.withLock({ $0.admits(at: .now) }) { return }
+        try await confirmLeadershipOnLoop()
+    }
+
+    private func confirmLeadershipOnLoop() async throws {
         if let index = leaseReadIndex(at: .now) {
             // The commit index is current while the lease holds; wait only for it to be applied.
             if node.log.applied >= index { return }
@@ -306,10 +337,23 @@ public actor RaftRuntime {
     /// The commit index, when this node serves as leader of its current term (an entry of the term applied)
     /// and holds the lease at `now`; nil when a read needs a ReadIndex round.
     func leaseReadIndex(at now: ContinuousClock.Instant) -> LogIndex? {
-        guard !stopped, node.role == .leader, reported == .leader(term: node.term),
-            lease.holds(term: node.term, at: now)
-        else { return nil }
+        guard servesLeaseReads, lease.holds(term: node.term, at: now) else { return nil }
         return node.log.committed
+    }
+
+    /// Every condition of `leaseReadIndex(at:)` but the clock.
+    private var servesLeaseReads: Bool {
+        !stopped && node.role == .leader && reported == .leader(term: node.term)
+    }
+
+    /// Publishes the state `confirmLeadership()` checks without the actor. Called at the end of every turn,
+    /// after events that may end the lease (a transfer) and after every `Ready`, before the writes it
+    /// applied are answered.
+    private func publishReadGate() {
+        let gate = ReadGate(
+            leaseExpiry: servesLeaseReads ? lease.expiry(term: node.term) : nil,
+            committed: node.log.committed, applied: node.log.applied)
+        readGate.withLock { $0 = gate }
     }
 
     /// Proposes a membership change and waits until it is committed and applied here.
@@ -392,10 +436,12 @@ public actor RaftRuntime {
             }
             if !writes.isEmpty { propose(writes) }
             if !reads.isEmpty { startRead(reads) }
+            publishReadGate()
             do {
                 try await drainReady()
                 if compactionRequested { compactIfDue() }
                 updateLease(turnStart: turnStart)
+                publishReadGate()
             } catch {
                 logger.critical("raft storage failed; this node stops taking part", metadata: ["error": "\(error)"])
                 await stop()
@@ -492,15 +538,7 @@ public actor RaftRuntime {
                 }
             }
             if ready.mustPersist || !ready.committedEntries.isEmpty {
-                let durable = durableHardState
-                undecodable = try await withCheckedThrowingContinuation {
-                    (continuation: CheckedContinuation<Int, any Error>) in
-                    diskQueue.async {
-                        continuation.resume(with: Result {
-                            try store.persist(ready, snapshotData: snapshotData, durableHardState: durable)
-                        })
-                    }
-                }
+                undecodable = try store.persist(ready, snapshotData: snapshotData, durableHardState: durableHardState)
                 if let hardState = ready.hardState { durableHardState = hardState }
             }
             if undecodable > 0 {
@@ -516,12 +554,10 @@ public actor RaftRuntime {
                     proposals[index] = nil
                 }
             }
+            var answers: [(waiters: [CheckedContinuation<Void, any Error>], error: ReplicationError?)] = []
             for entry in ready.committedEntries {
                 if let pending = proposals.removeValue(forKey: entry.index) {
-                    let error: ReplicationError? = pending.term == entry.term ? nil : .lost
-                    for waiter in pending.waiters {
-                        if let error { waiter.resume(throwing: error) } else { waiter.resume() }
-                    }
+                    answers.append((pending.waiters, pending.term == entry.term ? nil : .lost))
                 }
                 switch entry.payload {
                 case .configuration: membershipTouched = true
@@ -545,6 +581,12 @@ public actor RaftRuntime {
                 return true
             }
             updateLeadership()
+            publishReadGate()
+            for (waiters, error) in answers {
+                for waiter in waiters {
+                    if let error { waiter.resume(throwing: error) } else { waiter.resume() }
+                }
+            }
             compactIfDue()
             statusObserver?(node.status)
             if membershipTouched, let membershipObserver {
@@ -728,7 +770,7 @@ public actor RaftRuntime {
         })
     }
 
-    private func receive(_ inbound: InboundClusterMessage) async {
+    private func receive(_ inbound: InboundClusterMessage) {
         // A DR secondary's certificate reaches this port only to pull replication data: never Raft or snapshots.
         if DRIdentity.isSecondary(inbound.from), inbound.message.kind != .control { return }
         switch inbound.message.kind {
@@ -777,5 +819,20 @@ public actor RaftRuntime {
         snapshot.data = incoming.data
         message.kind = .installSnapshot(snapshot)
         enqueue(.message(message))
+    }
+}
+
+/// What `RaftRuntime.confirmLeadership()` checks on the caller's thread: a snapshot of the loop's state.
+struct ReadGate: Sendable {
+    /// When the lease ends; nil unless this node serves as leader of its term and holds a lease.
+    var leaseExpiry: ContinuousClock.Instant?
+    var committed: LogIndex = 0
+    var applied: LogIndex = 0
+
+    /// A read served now from the local state machine is linearizable: the lease holds and everything
+    /// committed is applied.
+    func admits(at now: ContinuousClock.Instant) -> Bool {
+        guard let leaseExpiry else { return false }
+        return now < leaseExpiry && applied >= committed
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import Synchronization
 import Testing
 @testable import Cluster
 
@@ -43,6 +45,43 @@ import Testing
         #expect(await atB.payloads(from: a.localNode) == (0..<200).map { "a\($0)" })
         #expect(await atA.payloads(from: b.localNode) == (0..<200).map { "b\($0)" })
         #expect(await atA.messages.allSatisfy { $0.message.kind == .snapshotChunk })
+        await a.shutdown()
+        await b.shutdown()
+    }
+
+    /// The Raft loop runs on the transport's loop: its sends must reach the socket before its task ends (it goes
+    /// on to block in an fsync), and inbound messages must reach its handler on that loop, in order.
+    @Test func sendsMadeOnTheLoopAreWrittenAtOnceAndInboundReachesAHandlerOnTheLoop() async throws {
+        let pki = try TestPKI()
+        let a = try await start(try pki.credentials("node-1"))
+        let b = try await start(try pki.credentials("node-2"))
+        await introduce([a, b])
+        let bLoop = try #require(b.eventLoop)
+        let received = Mutex<[(payload: String, onLoop: Bool, at: ContinuousClock.Instant)]>([])
+        await b.deliverInbound { inbound in
+            let entry = (String(decoding: inbound.message.payload, as: UTF8.self), bLoop.inEventLoop, ContinuousClock.now)
+            received.withLock { $0.append(entry) }
+        }
+        a.send(to: b.localNode, ClusterMessage(kind: .raft, payload: bytes("dial")))
+        let deadline = ContinuousClock.now + .seconds(10)
+        while received.withLock({ $0.isEmpty }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+
+        // Send on a's loop, then keep that loop busy: the frames must not wait for the task to end.
+        let aLoop = try #require(a.eventLoop)
+        let blockEnded = try await aLoop.submit {
+            for i in 0..<3 { a.send(to: b.localNode, ClusterMessage(kind: .raft, payload: bytes("m\(i)"))) }
+            Thread.sleep(forTimeInterval: 0.5)
+            return ContinuousClock.now
+        }.get()
+        while received.withLock({ $0.count < 4 }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let entries = received.withLock { $0 }
+        #expect(entries.map(\.payload) == ["dial", "m0", "m1", "m2"])
+        #expect(entries.allSatisfy { $0.onLoop })
+        #expect(entries.dropFirst().allSatisfy { $0.at < blockEnded })
         await a.shutdown()
         await b.shutdown()
     }

@@ -50,6 +50,28 @@ import Testing
         #expect(!lease.holds(term: 7, at: start + .milliseconds(11)))
     }
 
+    /// What `RaftRuntime.confirmLeadership()` answers on the caller's thread, without the loop.
+    @Test func theReadGateAdmitsOnlyWithinTheLeaseWithEverythingCommittedApplied() {
+        var gate = ReadGate()
+        #expect(!gate.admits(at: start), "no lease published: ask the loop")
+        gate = ReadGate(leaseExpiry: start + .milliseconds(100), committed: 7, applied: 7)
+        #expect(gate.admits(at: start + .milliseconds(99)))
+        #expect(!gate.admits(at: start + .milliseconds(100)), "expired")
+        gate.committed = 8
+        #expect(!gate.admits(at: start), "a committed entry not yet applied: the loop waits for it")
+    }
+
+    @Test func theLeaseExpiryIsPublishedOnlyForItsTermAndNotDuringATransfer() {
+        var lease = LeaderLease(duration: .milliseconds(360))
+        #expect(lease.expiry(term: 3) == nil)
+        lease.issued(through: 1, term: 3, at: start)
+        lease.acknowledged(through: 1, term: 3)
+        #expect(lease.expiry(term: 3) == start + .milliseconds(360))
+        #expect(lease.expiry(term: 4) == nil)
+        lease.transferStarted(term: 3)
+        #expect(lease.expiry(term: 3) == nil)
+    }
+
     @Test func aNewTermOrAResetForgetsEverything() {
         var lease = LeaderLease(duration: .milliseconds(360))
         lease.issued(through: 9, term: 1, at: start)
