@@ -29,17 +29,30 @@ def activate(primary: Cluster, secondary: Cluster, secondary_id="dr1"):
 
 
 def status(cluster: Cluster):
-    node = cluster.active() or next(node for node in cluster.nodes if node.alive)
-    code, body = node.call("GET", "sys/replication/dr/status")
+    code, body = status_call(cluster)
     assert code == 200, (code, body)
     return body["data"]
 
 
+def status_call(cluster: Cluster):
+    node = cluster.active() or next(node for node in cluster.nodes if node.alive)
+    return node.call("GET", "sys/replication/dr/status")
+
+
 def wait_caught_up(primary: Cluster, secondary: Cluster, seconds=60):
-    """Waits until the secondary has applied everything the primary had applied when called."""
+    """Waits until the secondary has applied everything the primary had applied when called. A 503 from the
+    secondary while it waits (its active node changed between the health probe and the call, as it may while
+    it installs the primary's snapshot) means "not yet"; any other error status fails at once."""
     target = status(primary)["last_wal"]
-    Cluster.wait(lambda: status(secondary).get("state") == "stream-wals"
-                 and status(secondary)["last_remote_wal"] >= target, seconds, f"secondary at primary index {target}")
+
+    def caught_up():
+        code, body = status_call(secondary)
+        if code == 503:
+            return False
+        assert code == 200, (code, body)
+        return body["data"].get("state") == "stream-wals" and body["data"]["last_remote_wal"] >= target
+
+    Cluster.wait(caught_up, seconds, f"secondary at primary index {target}")
 
 
 def operation_token(cluster: Cluster, keys, threshold):
