@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "Cluster",
             dependencies: [
-                "Raft", "Storage", "LMDB",
+                "Raft", "Storage", "LMDB", "CChecksum",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -160,6 +160,7 @@ let package = Package(
         ),
 
         .target(name: "CSystemHardening", path: "Sources/CSystemHardening"),
+        .target(name: "CChecksum", path: "Sources/CChecksum"),
 
         // MARK: tests
         .target(name: "TestSupport", dependencies: ["Storage"], path: "Sources/TestSupport", swiftSettings: swiftSettings),
