@@ -617,17 +617,23 @@ public actor RaftRuntime {
         mentions(bytes, anyOf: membershipMarkers)
     }
 
-    private static func mentions(_ bytes: [UInt8], anyOf markers: [[UInt8]]) -> Bool {
-        bytes.withUnsafeBufferPointer { buffer in
+    /// Whether any of `markers` occurs in `bytes`: `memchr` finds each candidate first byte, `memcmp` checks the
+    /// rest. The byte-by-byte loop this replaced was 1% of a kv-write row's cluster CPU, as every applied command
+    /// is scanned.
+    static func mentions(_ bytes: [UInt8], anyOf markers: [[UInt8]]) -> Bool {
+        bytes.withUnsafeBytes { haystack in
             markers.contains { marker in
-                var index = 0
-                while index + marker.count <= buffer.count {
-                    if buffer[index] == marker[0], marker.indices.allSatisfy({ buffer[index + $0] == marker[$0] }) {
-                        return true
+                guard let first = marker.first, let base = haystack.baseAddress else { return false }
+                return marker.withUnsafeBytes { needle in
+                    var offset = 0
+                    while haystack.count - offset >= needle.count {
+                        guard let hit = memchr(base + offset, Int32(first), haystack.count - offset - needle.count + 1)
+                        else { return false }
+                        if memcmp(hit, needle.baseAddress!, needle.count) == 0 { return true }
+                        offset = UnsafeRawPointer(hit) - base + 1
                     }
-                    index += 1
+                    return false
                 }
-                return false
             }
         }
     }
