@@ -87,7 +87,10 @@ extension RaftNode {
             }
             leader?.progress[sender] = progress
             if maybeCommit() {
-                broadcastAppend()
+                // Tell every follower the new commit index now, with an empty append if it has nothing new:
+                // otherwise it learns it only from the next heartbeat, and a leader that stops first (it seals
+                // when it applies a snapshot restore) leaves a follower that never applies the entry.
+                broadcastAppend(allowEmpty: true)
             } else {
                 while sendAppend(to: sender) {}
             }
@@ -153,10 +156,19 @@ extension RaftNode {
         return false
     }
 
-    mutating func broadcastAppend() {
+    mutating func broadcastAppend(allowEmpty: Bool = false) {
         for peer in configuration.members.sorted() where peer != id {
+            if allowEmpty, leader?.progress[peer]?.isPaused == false, !hasUnsentEntries(peer) {
+                sendAppend(to: peer, allowEmpty: true)
+            }
             while sendAppend(to: peer) {}
         }
+    }
+
+    /// Whether `peer`'s next index is within the log (a normal append would carry entries).
+    private func hasUnsentEntries(_ peer: NodeID) -> Bool {
+        guard let next = leader?.progress[peer]?.next else { return false }
+        return next <= log.lastIndex
     }
 
     mutating func broadcastHeartbeat() {

@@ -174,6 +174,30 @@ import Testing
         #expect(cluster[1].log.committed == entry.index)
     }
 
+    /// A commit reaches every follower in the leader's next messages, even one with nothing new to append: a
+    /// leader that stops right after applying (it seals on a snapshot restore) must not leave a follower that
+    /// learns of the commit only from a heartbeat that never comes.
+    @Test func aLeaderTellsEveryFollowerOfANewCommitAtOnce() throws {
+        var cluster = TestCluster()
+        for id: NodeID in [1, 2, 3] { cluster.add(id, state: .bootstrap(voters: [1, 2, 3])) }
+        cluster.elect(1)
+        try #require(cluster[1].role == .leader)
+        let entry = try cluster.nodes[1]!.propose([7])
+        let ready = cluster.nodes[1]!.ready()
+        cluster.nodes[1]!.advance(ready)
+        for message in ready.messages where message.to == 2 { cluster.nodes[2]!.step(message) }
+        cluster.drain(2)
+        let acknowledgements = cluster.inFlight.filter { $0.to == 1 }
+        cluster.inFlight.removeAll()
+        for message in acknowledgements { cluster.nodes[1]!.step(message) }
+        #expect(cluster[1].log.committed == entry.index)
+        let toThree = cluster.nodes[1]!.ready().messages.filter { $0.to == 3 }
+        #expect(toThree.contains { message in
+            if case .append(let append) = message.kind { return append.commit >= entry.index }
+            return false
+        })
+    }
+
     @Test func malformedAppendEntriesAreIgnored() {
         var follower = RaftNode(config: TestCluster.config(2), state: .bootstrap(voters: [1, 2, 3]))
         let bad: [AppendEntries] = [
