@@ -200,7 +200,7 @@ public struct VaultHTTPResponder: HTTPResponder {
     func envelope(_ body: LogicalBody) -> JSONValue {
         var object = body.envelope()
         // A wrapping answer carries no request id in Vault.
-        object["request_id"] = .string(body.wrapInfo == nil ? body.requestID ?? UUID().uuidString.lowercased() : "")
+        object["request_id"] = .string(body.wrapInfo == nil ? body.requestID ?? CoreEnvironment.systemUUID() : "")
         return .object(object)
     }
 

@@ -32,9 +32,19 @@ public struct CoreEnvironment: Sendable {
 
     /// A random UUID-shaped string (Vault's nonces and request ids have this shape).
     func uuid() -> String {
-        let bytes = randomBytes(16)
-        let hex = hexString(bytes)
-        let characters = Array(hex)
+        Self.uuidString(randomBytes(16))
+    }
+
+    /// A random UUID-shaped string from the system CSPRNG, for callers without an environment (a response's
+    /// `request_id`). Foundation's `UUID()` opens and reads `/dev/urandom` on every call on Linux: one `openat`
+    /// per response, 0.6–1.3% of a cluster's CPU under load.
+    public static func systemUUID() -> String {
+        uuidString(systemRandomBytes(16))
+    }
+
+    /// 16 bytes as 32 lowercase hex digits grouped 8-4-4-4-12.
+    static func uuidString(_ bytes: [UInt8]) -> String {
+        let characters = Array(hexString(bytes))
         let groups = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(characters[$0]) }
         return groups.joined(separator: "-")
     }

@@ -22,4 +22,18 @@ struct RandomBytesTests {
         for byte in first { counts[Int(byte)] += 1 }
         #expect(counts.max() ?? 0 < 64)
     }
+
+    /// Response `request_id`s: go-uuid's shape (8-4-4-4-12 lowercase hex), fresh each time.
+    @Test func systemUUIDsHaveTheShapeAndDiffer() {
+        let ids = (0..<200).map { _ in CoreEnvironment.systemUUID() }
+        for id in ids {
+            let characters = Array(id)
+            #expect(characters.count == 36)
+            #expect([8, 13, 18, 23].allSatisfy { characters[$0] == "-" })
+            #expect(characters.enumerated().allSatisfy { index, character in
+                [8, 13, 18, 23].contains(index) || "0123456789abcdef".contains(character)
+            })
+        }
+        #expect(Set(ids).count == ids.count)
+    }
 }
