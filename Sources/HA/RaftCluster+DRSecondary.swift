@@ -320,6 +320,7 @@ extension RaftCluster {
         let client = try await TLSClusterTransport.start(
             credentials: try activation.credentials(),
             configuration: TLSClusterTransportConfiguration(host: settings.listenHost, port: 0),
+            eventLoopGroup: RaftCluster.transportGroup,
             logger: Logger(label: "coffer.dr.client"))
         dr.client = client
         dr.clientActivation = activation

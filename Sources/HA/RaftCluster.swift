@@ -3,6 +3,8 @@ import Cluster
 import Core
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import Raft
 import Storage
 
@@ -245,10 +247,17 @@ public actor RaftCluster: HighAvailability {
 
     // MARK: - Runtime
 
+    /// The event loops the cluster transport, and so the Raft loop, run on. Process-wide and never shut down:
+    /// the runtime actor's executor is its transport's loop, and after a seal there can still be jobs on their
+    /// way to the old actor. A group shut down with the transport would drop them and leave their callers
+    /// waiting forever; a live loop runs them, and the stopped runtime answers them with an error.
+    static let transportGroup = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+
     func startRuntime(credentials: ClusterNodeCredentials) async throws {
         let transport = try await TLSClusterTransport.start(
             credentials: credentials,
             configuration: TLSClusterTransportConfiguration(host: settings.listenHost, port: settings.listenPort),
+            eventLoopGroup: RaftCluster.transportGroup,
             logger: Logger(label: "coffer.cluster.transport"))
         let runtime: RaftRuntime
         do {
