@@ -19,8 +19,16 @@ public final class NodeStore: Sendable {
     public let log: RaftLogStore
 
     /// Opens (creating if needed) the node's store in directory `path`.
+    ///
+    /// Without `MDB_WRITEMAP`: LMDB then copies a transaction's dirty pages into the file with `pwrite`. Through
+    /// a writable map, every first write to a page after it was flushed takes a page fault and ext4's
+    /// `page_mkwrite`, and every flush write-protects the page again (TLB shootdowns): with keys spread over
+    /// the tree (tokens, secret_ids) that cost grows with the pages each commit touches, and it held the
+    /// write rows 15-90% below this (bench/run A/B, twice each). The price is heap for the dirty pages of one
+    /// transaction: a snapshot restore's swap holds the new state's pages until it commits, and LMDB keeps
+    /// freed single pages for reuse.
     public init(path: String) throws {
-        environment = try Environment(path: path, configuration: Environment.Configuration(maxDatabases: 16, flags: [.writeMap]))
+        environment = try Environment(path: path, configuration: Environment.Configuration(maxDatabases: 16))
         data = try LMDBStorage(environment: environment)
         log = try RaftLogStore(environment: environment)
     }

@@ -45,7 +45,8 @@ public final class Environment: @unchecked Sendable {
         public static let noSync = Flags(rawValue: UInt32(MDB_NOSYNC))
         /// Write through a writable memory map (`MDB_WRITEMAP`): a write transaction's dirty pages live in the
         /// file-backed map instead of the heap, so a transaction that rewrites the whole store (a snapshot
-        /// restore) does not hold a heap copy of it. No nested transactions with this flag.
+        /// restore) does not hold a heap copy of it, at the price of a page fault per first write to a flushed
+        /// page; `NodeStore` measured that price and does not set it. No nested transactions with this flag.
         public static let writeMap = Flags(rawValue: UInt32(MDB_WRITEMAP))
         /// Turn off OS read-ahead (useful when the database is larger than RAM).
         public static let noReadAhead = Flags(rawValue: UInt32(MDB_NORDAHEAD))
