@@ -40,7 +40,7 @@ extension NodeStore {
         buffer.reserveCapacity(1 << 20 + 4096)
         var size: UInt64 = 0
         var records: UInt64 = 0
-        try environment.read { transaction in
+        try guardedRead { try environment.read { transaction in
             try transaction.scan(data.database) { key, value in
                 if key.starts(with: reserved) { return true }
                 RecordScanner.encode(key: key, value: value, into: &buffer)
@@ -54,7 +54,7 @@ extension NodeStore {
                 }
                 return true
             }
-        }
+        } }
         hasher.update(data: buffer)
         try output.write(buffer)
         size += UInt64(buffer.count)
@@ -68,14 +68,14 @@ extension NodeStore {
     /// for two clusters holding the same secrets, whoever their members are. Reveals nothing of the plaintext.
     public func contentHash() throws -> String {
         let reserved = Array(Self.reservedPrefix.utf8)
-        return try environment.read { transaction in
+        return try guardedRead { try environment.read { transaction in
             var content = ContentHasher()
             try transaction.scan(data.database) { key, value in
                 if !key.starts(with: reserved) { content.update(key: key, value: value) }
                 return true
             }
             return content.finalize()
-        }
+        } }
     }
 
     /// The commit record a leader proposes once every chunk of restore `id` is staged.
@@ -88,31 +88,13 @@ extension NodeStore {
         return writer.bytes
     }
 
-    /// Applies a restore commit inside the apply transaction. Deterministic: every node holds the same staged
-    /// chunks at this index, so every node either swaps or (staging incomplete or altered) leaves its state
-    /// as it was; staging keys are dropped either way. Returns whether the state was replaced.
+    /// Applies a restore commit inside one transaction: for `writeLocally` only. Through the log, `persist` swaps
+    /// the state in bounded transactions instead (`NodeStore+Restore.swift`). Deterministic: either swaps or
+    /// (staging incomplete or altered) leaves the state as it was; staging keys are dropped either way.
     @discardableResult
     func applyRestoreCommit(_ record: [UInt8], _ transaction: WriteTransaction) throws -> Bool {
         defer { try? dropStaging(transaction) }
-        var reader = WireReader(record)
-        guard (try? reader.u8()) == 1, let id = try? reader.string(), let chunks = try? reader.u32(),
-            let digest = try? reader.string()
-        else { return false }
-        var hasher = SHA256()
-        for sequence in 0..<Int(chunks) {
-            guard let chunk = try transaction.get(Array(Self.stagingKey(id, sequence).utf8), in: data.database) else {
-                return false
-            }
-            hasher.update(data: chunk)
-        }
-        guard SnapshotArchive.hex(hasher.finalize()) == digest else { return false }
-        var dryRun = RecordScanner()
-        for sequence in 0..<Int(chunks) {
-            if let chunk = try transaction.get(Array(Self.stagingKey(id, sequence).utf8), in: data.database) {
-                try dryRun.feed(chunk)
-            }
-        }
-        guard (try? dryRun.finish()) != nil else { return false }
+        guard let plan = try restorePlan(record, transaction) else { return false }
         let reserved = Array(Self.reservedPrefix.utf8)
         for key in try transaction.keys(in: data.database) where !key.starts(with: reserved) {
             _ = try transaction.delete(key, in: data.database)
@@ -122,15 +104,35 @@ extension NodeStore {
             guard !key.starts(with: reserved) else { return }
             try transaction.put(key, value, in: database)
         }
-        for sequence in 0..<Int(chunks) {
-            if let chunk = try transaction.get(Array(Self.stagingKey(id, sequence).utf8), in: data.database) {
+        for sequence in 0..<plan.chunks {
+            if let chunk = try transaction.get(Array(Self.stagingKey(plan.id, sequence).utf8), in: data.database) {
                 try scanner.feed(chunk)
             }
         }
         return true
     }
 
-    private func dropStaging(_ transaction: WriteTransaction) throws {
+    /// What a restore commit record names, when every staged chunk is there, matches its digest and parses
+    /// as whole records; nil otherwise (the commit then changes nothing but dropping the staging).
+    func restorePlan(_ record: [UInt8], _ transaction: ReadTransaction) throws -> (id: String, chunks: Int)? {
+        var reader = WireReader(record)
+        guard (try? reader.u8()) == 1, let id = try? reader.string(), let chunks = try? reader.u32(),
+            let digest = try? reader.string()
+        else { return nil }
+        var hasher = SHA256()
+        var dryRun = RecordScanner()
+        for sequence in 0..<Int(chunks) {
+            guard let chunk = try transaction.get(Array(Self.stagingKey(id, sequence).utf8), in: data.database) else {
+                return nil
+            }
+            hasher.update(data: chunk)
+            try? dryRun.feed(chunk)
+        }
+        guard SnapshotArchive.hex(hasher.finalize()) == digest, (try? dryRun.finish()) != nil else { return nil }
+        return (id, Int(chunks))
+    }
+
+    func dropStaging(_ transaction: WriteTransaction) throws {
         for key in try transaction.keys(in: data.database, prefix: Array(Self.restoreStagingPrefix.utf8)) {
             _ = try transaction.delete(key, in: data.database)
         }

@@ -1,8 +1,9 @@
+import Cluster
 import Crypto
 import LMDB
 import Raft
 import Storage
-import Cluster
+import Synchronization
 
 /// One node's disk: a single LMDB environment holding both the Raft log (`RaftLogStore`'s databases) and the
 /// state machine, the database `coffer` of barrier ciphertext (the same database a single-node store uses).
@@ -17,6 +18,10 @@ public final class NodeStore: Sendable {
     /// The state machine, readable by anyone (the barrier reads through it).
     public let data: LMDBStorage
     public let log: RaftLogStore
+    /// Odd while a snapshot restore swaps the state machine over several transactions
+    /// (`persist(_:splittingAt:durableHardState:)`): a read that began in that window could see part of the old
+    /// state and part of the new, so readers outside the Raft loop bracket their reads with it (`guardedRead`).
+    let restoreGeneration = Atomic<UInt64>(0)
 
     /// Opens (creating if needed) the node's store in directory `path`.
     ///
@@ -31,6 +36,7 @@ public final class NodeStore: Sendable {
         environment = try Environment(path: path, configuration: Environment.Configuration(maxDatabases: 16))
         data = try LMDBStorage(environment: environment)
         log = try RaftLogStore(environment: environment)
+        try finishInterruptedRestore()
     }
 
     /// Persists `ready` and applies its snapshot (with `snapshotData`, the state machine image) and committed
@@ -43,6 +49,9 @@ public final class NodeStore: Sendable {
     /// an OS crash that undoes the commit leaves the state machine at the previous applied index, from which
     /// they are applied again. A process crash loses nothing.
     func persist(_ ready: Ready, snapshotData: [UInt8]?, durableHardState: HardState? = nil) throws -> Int {
+        if snapshotData == nil, let restore = Self.firstRestoreCommit(in: ready.committedEntries) {
+            return try persist(ready, splittingAt: restore, durableHardState: durableHardState)
+        }
         var stripped = ready
         if let snapshot = ready.snapshot {
             stripped.snapshot = Snapshot(metadata: snapshot.metadata, data: [])
@@ -55,14 +64,21 @@ public final class NodeStore: Sendable {
             if let snapshotData {
                 try install(snapshotData, transaction)
             }
-            for entry in ready.committedEntries {
-                guard case .command(let bytes) = entry.payload else { continue }
-                guard let batches = try? StorageCommand.decode(bytes) else {
-                    undecodable += 1
-                    continue
-                }
-                for batch in batches { try apply(batch, transaction) }
+            undecodable = try apply(ready.committedEntries, transaction)
+        }
+        return undecodable
+    }
+
+    /// Applies the commands of `entries`; returns how many did not decode (skipped).
+    func apply(_ entries: some Collection<Entry>, _ transaction: WriteTransaction) throws -> Int {
+        var undecodable = 0
+        for entry in entries {
+            guard case .command(let bytes) = entry.payload else { continue }
+            guard let batches = try? StorageCommand.decode(bytes) else {
+                undecodable += 1
+                continue
             }
+            for batch in batches { try apply(batch, transaction) }
         }
         return undecodable
     }
@@ -88,7 +104,7 @@ public final class NodeStore: Sendable {
         try environment.write { transaction in try apply(operations, transaction) }
     }
 
-    private func apply(_ operations: [StorageOperation], _ transaction: WriteTransaction) throws {
+    func apply(_ operations: [StorageOperation], _ transaction: WriteTransaction) throws {
         for operation in operations {
             switch operation {
             case .put(let key, let value) where key == Self.restoreCommitKey:
@@ -101,7 +117,7 @@ public final class NodeStore: Sendable {
 
     /// The whole state machine as one image: (key, value) pairs in key order.
     public func image() throws -> [UInt8] {
-        try environment.read { transaction in
+        try guardedRead { try environment.read { transaction in
             var writer = WireWriter(capacity: 1 << 16)
             writer.u8(1)
             try transaction.scan(data.database) { key, value in
@@ -110,7 +126,7 @@ public final class NodeStore: Sendable {
                 return true
             }
             return writer.bytes
-        }
+        } }
     }
 
     private func install(_ image: [UInt8], _ transaction: WriteTransaction) throws {
@@ -127,7 +143,7 @@ public final class NodeStore: Sendable {
     /// SHA-256 over every key and value of the state machine, in key order: equal on two nodes exactly when
     /// they hold the same (encrypted) state. For convergence checks; reveals nothing about the plaintext.
     public func stateHash() throws -> String {
-        try environment.read { transaction in
+        try guardedRead { try environment.read { transaction in
             var hasher = SHA256()
             try transaction.scan(data.database) { key, value in
                 var lengths = WireWriter(capacity: 8)
@@ -139,6 +155,6 @@ public final class NodeStore: Sendable {
                 return true
             }
             return hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        }
+        } }
     }
 }

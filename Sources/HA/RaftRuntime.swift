@@ -20,6 +20,8 @@ public enum ReplicationError: Error, Equatable, Sendable {
     case stopped
     /// The membership change was refused by Raft (another change pending, learner not caught up, ...).
     case membershipRefused(String)
+    /// A snapshot restore was replacing the state machine during the read; nothing was read. Try again.
+    case restoring
 }
 
 /// Drives one `RaftNode` with real time, a real disk and the cluster transport.

@@ -8,7 +8,8 @@ import Synchronization
 /// - A write that returns was committed by a quorum, fsync'd and applied here (`RaftRuntime.write`). A write
 ///   that throws `ReplicationError.unknownOutcome` may still apply; every other error means it never will.
 /// - Reads see the local state machine. They are linearizable only after `RaftRuntime.confirmLeadership()`,
-///   which the core calls before serving each request on the active node.
+///   which the core calls before serving each request on the active node. A read that overlaps a snapshot
+///   restore's swap throws `ReplicationError.restoring` rather than answer from a half-swapped state.
 /// - Before the node founds or joins a cluster (`local`), writes go straight to the local store: only
 ///   `sys/init` writes then. While sealed (`closed`), writes fail.
 ///
@@ -33,11 +34,11 @@ public final class ReplicatedStorage: Storage {
     }
 
     public func get(_ key: String) async throws -> [UInt8]? {
-        try await store.data.get(key)
+        try await store.guardedRead { try await store.data.get(key) }
     }
 
     public func list(prefix: String) async throws -> [String] {
-        try await store.data.list(prefix: prefix)
+        try await store.guardedRead { try await store.data.list(prefix: prefix) }
     }
 
     public func put(_ key: String, _ value: [UInt8]) async throws {
