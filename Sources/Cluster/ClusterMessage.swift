@@ -16,6 +16,9 @@ public struct ClusterMessage: Hashable, Sendable {
         case snapshotChunk = 4
         /// Transport-level or runtime control traffic (join challenge, DR shipping control, ...).
         case control = 5
+        /// A standby asks the leader for a read index (empty payload); answered by a `forwardResponse` with the
+        /// index, 8 bytes big-endian, or with no bytes when the leader cannot confirm its leadership.
+        case readIndex = 6
 
         public var description: String {
             switch self {
@@ -24,6 +27,7 @@ public struct ClusterMessage: Hashable, Sendable {
             case .forwardResponse: "forwardResponse"
             case .snapshotChunk: "snapshotChunk"
             case .control: "control"
+            case .readIndex: "readIndex"
             }
         }
     }

@@ -39,7 +39,8 @@ struct MeteredResponder: HTTPResponder {
         guard (200..<300).contains(check.status.code) else { return check }
         let gauges = await core.metricsGauges()
         metrics.setCoreState(
-            initialized: gauges.initialized, unsealed: gauges.unsealed, tokens: gauges.tokens, leases: gauges.leases)
+            initialized: gauges.initialized, unsealed: gauges.unsealed, tokens: gauges.tokens, leases: gauges.leases,
+            standbyReads: (gauges.standbyReadsServed, gauges.standbyReadsForwarded))
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4"
         headers[.cacheControl] = "no-store"

@@ -63,7 +63,8 @@ public enum ServerCommand {
             options: CoreOptions(
                 disableUnauthedRekeyEndpoints: listener.disableUnauthedRekeyEndpoints,
                 disableUnauthedGenerateRootEndpoints: listener.disableUnauthedGenerateRootEndpoints,
-                storageType: storageType(config.storage)
+                storageType: storageType(config.storage),
+                standbyReads: !config.disablePerformanceStandby
             ),
             backendFactory: backendFactory,
             logger: Logger(label: "coffer.core")

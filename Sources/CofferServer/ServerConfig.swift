@@ -42,6 +42,9 @@ public struct ServerConfig: Sendable, Equatable {
     public var clusterAddr: String?
     public var clusterName: String?
     public var disableMlock: Bool = false
+    /// `disable_performance_standby = true`: standbys forward every request, reads too, instead of answering
+    /// reads from their own copy of the state after a read-index round.
+    public var disablePerformanceStandby = false
     public var logLevel: String?
     /// `audit "TYPE" "NAME" { ... }` stanzas (ServerConfig+Audit.swift).
     public var auditDevices: [AuditDeviceConfig] = []
@@ -58,6 +61,7 @@ public struct ServerConfig: Sendable, Equatable {
     static let topLevelKeys: Set<String> = [
         "storage", "listener", "api_addr", "cluster_addr", "cluster_name", "disable_mlock", "log_level",
         "audit", "unsafe_allow_api_audit_creation", "allow_audit_log_prefixing", "snapshot_schedule",
+        "disable_performance_standby",
     ]
 
     /// Top-level keys Vault or OpenBao know that Coffer accepts and ignores.
@@ -65,7 +69,7 @@ public struct ServerConfig: Sendable, Equatable {
         "ui", "telemetry", "disable_cache", "plugin_directory", "log_format", "log_file", "log_rotate_bytes",
         "log_rotate_duration", "log_rotate_max_files", "pid_file", "default_lease_ttl", "max_lease_ttl",
         "default_max_request_duration", "raw_storage_endpoint", "introspection_endpoint", "disable_clustering",
-        "disable_performance_standby", "disable_sealwrap", "disable_printable_check",
+        "disable_sealwrap", "disable_printable_check",
         "enable_response_header_hostname", "enable_response_header_raft_node_id", "log_requests_level",
         "detect_deadlocks", "service_registration", "plugin_file_uid", "plugin_file_permissions",
         "cache_size", "imprecise_lease_role_tracking", "enable_ui", "max_lease_ttl", "ha_storage",
@@ -123,6 +127,7 @@ public struct ServerConfig: Sendable, Equatable {
             clusterAddr = try body.string("cluster_addr")
             clusterName = try body.string("cluster_name")
             disableMlock = try body.bool("disable_mlock") ?? false
+            disablePerformanceStandby = try body.bool("disable_performance_standby") ?? false
             logLevel = try body.string("log_level")
         } catch {
             throw ConfigError(message: error.description)

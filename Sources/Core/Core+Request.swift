@@ -188,6 +188,7 @@ extension CofferCore {
             var store = node.policies
             let acl = try await store.acl(entry.policies)
             updateActive { $0.policies.adoptCaches(of: store) }
+            adoptStandbyPolicyCaches(of: store)
             return acl
         } catch {
             throw fault(error, doing: "load policies")

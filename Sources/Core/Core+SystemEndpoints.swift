@@ -50,7 +50,7 @@ extension CofferCore {
             }
             return try await handleAudited(request, node: node)
         case .standby:
-            throw CoreError.standby
+            return try await serveOnStandby(request)
         default:
             throw CoreError.sealed
         }

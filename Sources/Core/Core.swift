@@ -39,6 +39,10 @@ public actor CofferCore {
     var auditBroker: (any AuditBroker)?
     var auditLoaded = false
     var auditInFlight = 0
+    /// What this standby built to serve reads itself (Core+StandbyReads); nil unless it is a standby.
+    var standbyTables: StandbyTables?
+    /// Reads a standby served itself, and those it tried to but forwarded (`sys/metrics`).
+    var standbyReadCounts = (served: 0, forwarded: 0)
 
     /// Opens a node over `physical` storage. The node starts sealed (or uninitialised).
     public init(
@@ -287,6 +291,7 @@ public actor CofferCore {
     /// from storage, so nothing cached from an earlier term survives.
     public func stepUp() async throws {
         guard case .standby = state else { return }
+        standbyTables = nil
         do {
             try await barrier.reloadKeyring()
             let node = try await loadActiveNode()
@@ -304,6 +309,7 @@ public actor CofferCore {
     public func stepDown() {
         guard case .active(let node) = state else { return }
         state = .standby(node.identity)
+        standbyTables = nil
         activeSince = nil
         logger.info("standby")
     }
@@ -316,6 +322,7 @@ public actor CofferCore {
         rekey = nil
         generateRoot = nil
         drOperationToken = nil
+        standbyTables = nil
         state = .sealed(nil)
         await auditSealed()
         logger.info("sealed")

@@ -10,13 +10,18 @@ public struct CoreOptions: Sendable {
     /// Reported as `version`. Vault clients parse it to pick API features, so it names
     /// the OpenBao version whose API Coffer speaks, with Coffer's own as build metadata.
     public var version: String
+    /// Standbys answer reads themselves once a read-index round proved their copy current (Core+StandbyReads);
+    /// false: they forward every request (server config `disable_performance_standby = true`).
+    public var standbyReads: Bool
 
     public init(
         disableUnauthedRekeyEndpoints: Bool = true,
         disableUnauthedGenerateRootEndpoints: Bool = true,
         storageType: String = "raft",
-        version: String = CoreOptions.defaultVersion
+        version: String = CoreOptions.defaultVersion,
+        standbyReads: Bool = true
     ) {
+        self.standbyReads = standbyReads
         self.disableUnauthedRekeyEndpoints = disableUnauthedRekeyEndpoints
         self.disableUnauthedGenerateRootEndpoints = disableUnauthedGenerateRootEndpoints
         self.storageType = storageType

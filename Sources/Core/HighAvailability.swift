@@ -22,6 +22,19 @@ public protocol HighAvailability: Sendable {
     /// node is not (or no longer) the leader.
     func confirmLeadership() async throws
 
+    /// On a standby: returns once a read from local storage is linearizable (a read-index round with the
+    /// active node, then waiting until this node has applied that index), with `cachedStateGeneration` as it
+    /// is then. Throws when that cannot be had; the core forwards the request instead.
+    func standbyReadBarrier() async throws -> UInt64
+
+    /// Whether this cluster answers client requests at all, as its replicated records say: false on a DR
+    /// secondary or a demoted DR primary (only the active node applies that mode to the core; a standby asks).
+    func answersClientRequests() async -> Bool
+
+    /// Changes whenever a write or a restore may have changed state the core keeps in memory (mount tables,
+    /// keyring, audit table, policies): what a standby built from storage is current only while it holds.
+    var cachedStateGeneration: UInt64 { get }
+
     /// Who leads, as `sys/leader` reports it; with `stateHash`, also a hash of this node's store.
     func leaderStatus(stateHash: Bool) async -> LeaderStatus
 

@@ -1,6 +1,7 @@
 import Foundation
 import Policy
 import Storage
+import Synchronization
 
 /// ACL policies kept behind the barrier under `sys/policy/<name>`, with parsed copies
 /// cached in memory. `root` is built in and immutable; `default` exists from the start
@@ -24,11 +25,16 @@ struct PolicyStore: Sendable {
     static let aclCacheLimit = 4096
     /// Bumped by `invalidate()`. A request works on a copy of the store taken when it started; it may write
     /// its copy back (with what it cached) only while the generation is unchanged, so a copy from before a
-    /// policy write never puts the old policy back.
-    private(set) var generation = 0
+    /// policy write never puts the old policy back. Each store starts its generations in a range of its own,
+    /// so a copy of one store is never taken for a copy of another (a standby rebuilds its store whenever a
+    /// policy was written elsewhere).
+    private(set) var generation: Int
+
+    private static let generationRanges = Atomic<Int>(0)
 
     init(storage: any Storage) {
         self.storage = storage
+        generation = Self.generationRanges.add(1 << 32, ordering: .relaxed).newValue
     }
 
     static func validName(_ name: String) -> Bool {

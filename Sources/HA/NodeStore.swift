@@ -22,6 +22,20 @@ public final class NodeStore: Sendable {
     /// (`persist(_:splittingAt:durableHardState:)`): a read that began in that window could see part of the old
     /// state and part of the new, so readers outside the Raft loop bracket their reads with it (`guardedRead`).
     let restoreGeneration = Atomic<UInt64>(0)
+    /// Raised before a write that touches what the core keeps in memory is applied (keys under `core/`: mount
+    /// tables, keyring, audit table; and `sys/policy/`), and before a snapshot replaces the state.
+    let cachedStateChanges = Atomic<UInt64>(0)
+
+    /// Changes whenever state the core caches may have changed (see `cachedStateChanges`) or a restore swapped
+    /// the state: a standby that serves reads from tables it built notices they may be stale.
+    public var cachedStateGeneration: UInt64 {
+        cachedStateChanges.load(ordering: .sequentiallyConsistent)
+            &+ restoreGeneration.load(ordering: .sequentiallyConsistent)
+    }
+
+    static func touchesCachedState(_ key: String) -> Bool {
+        key.hasPrefix("core/") || key.hasPrefix("sys/policy/")
+    }
 
     /// Opens (creating if needed) the node's store in directory `path`.
     ///
@@ -105,6 +119,9 @@ public final class NodeStore: Sendable {
     }
 
     func apply(_ operations: [StorageOperation], _ transaction: WriteTransaction) throws {
+        if operations.contains(where: { Self.touchesCachedState($0.key) }) {
+            cachedStateChanges.add(1, ordering: .sequentiallyConsistent)
+        }
         for operation in operations {
             switch operation {
             case .put(let key, let value) where key == Self.restoreCommitKey:
@@ -132,6 +149,7 @@ public final class NodeStore: Sendable {
     private func install(_ image: [UInt8], _ transaction: WriteTransaction) throws {
         var reader = WireReader(image)
         guard try reader.u8() == 1 else { throw WireDecodingError(reason: "unknown snapshot format") }
+        cachedStateChanges.add(1, ordering: .sequentiallyConsistent)
         for key in try transaction.keys(in: data.database) { _ = try transaction.delete(key, in: data.database) }
         while !reader.isAtEnd {
             let key = try reader.blob()

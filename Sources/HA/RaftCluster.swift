@@ -395,6 +395,28 @@ public actor RaftCluster: HighAvailability {
         }
     }
 
+    // MARK: - Standby reads
+
+    public nonisolated func standbyReadBarrier() async throws -> UInt64 {
+        guard let runtime = storage.runtime else { throw ReplicationError.stopped }
+        try await runtime.followerReadBarrier()
+        guard store.restoreGeneration.load(ordering: .sequentiallyConsistent) % 2 == 0 else {
+            throw ReplicationError.restoring
+        }
+        return cachedStateGeneration
+    }
+
+    public nonisolated var cachedStateGeneration: UInt64 { store.cachedStateGeneration }
+
+    public func answersClientRequests() async -> Bool {
+        do {
+            if try await secondaryRecord() != nil { return false }
+            return try await primaryRecord()?.demoted != true
+        } catch {
+            return false
+        }
+    }
+
     // MARK: - Forwarding
 
     /// Sends a request this standby cannot answer to the active node over the cluster port and returns its

@@ -106,6 +106,7 @@ public actor RaftRuntime {
     private nonisolated let loop: any EventLoop
     /// What a lease read needs to know, published by the loop after every turn and every `Ready`.
     private nonisolated let readGate = Mutex(ReadGate())
+    private nonisolated let readIndexBatcher = ReadIndexBatcher()
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         loop.executor.asUnownedSerialExecutor()
@@ -333,6 +334,44 @@ public actor RaftRuntime {
         }
         try await withCheckedThrowingContinuation { continuation in
             enqueue(.read(continuation))
+        }
+    }
+
+    /// On the leader: an index a follower may serve a linearizable read at, once it has applied it. The
+    /// leadership is confirmed (lease or quorum round) after the follower's request arrived, and by then
+    /// everything committed is applied here, so the applied index covers every write acknowledged before.
+    nonisolated func readIndexForFollower() async throws -> LogIndex {
+        try await confirmLeadership()
+        return readGate.withLock { $0.applied }
+    }
+
+    /// On a follower: returns once a read served from the local state machine is linearizable. It asks the
+    /// leader for a read index (one request serves every read that arrived before it was sent:
+    /// `ReadIndexBatcher`) and waits until this node has applied that index. Throws when the leader cannot be
+    /// reached or cannot confirm its leadership in time; the caller then forwards the request instead.
+    public nonisolated func followerReadBarrier() async throws {
+        let index = try await readIndexBatcher.readIndex { try await self.fetchReadIndex() }
+        if readGate.withLock({ $0.applied }) >= index { return }
+        try await waitForApplied(index)
+    }
+
+    private func fetchReadIndex() async throws -> LogIndex {
+        guard !stopped, node.role == .follower, let leader = node.status.leader, leader != id,
+            let peer = peers[leader]
+        else { throw ReplicationError.notLeader }
+        let patience = options.tickInterval * (options.electionTicks * 2)
+        let answer = try await transport.request(
+            to: peer, ClusterMessage(kind: .readIndex, payload: []), timeout: patience)
+        var reader = WireReader(answer.payload)
+        guard answer.payload.count == 8, let index = try? reader.u64() else { throw ReplicationError.notLeader }
+        return index
+    }
+
+    private func waitForApplied(_ index: LogIndex) async throws {
+        guard !stopped else { throw ReplicationError.stopped }
+        if node.log.applied >= index { return }
+        try await withCheckedThrowingContinuation { continuation in
+            readsAwaitingApply.append((index, PendingRead(waiters: [continuation], deadline: ticks + timeoutTicks)))
         }
     }
 
@@ -796,6 +835,13 @@ public actor RaftRuntime {
             Task {
                 let answer = await handler(inbound.from, inbound.message)
                 transport.send(to: inbound.from, inbound.message.response(payload: answer))
+            }
+        case .readIndex:
+            let transport = self.transport
+            Task {
+                var writer = WireWriter(capacity: 8)
+                if let index = try? await self.readIndexForFollower() { writer.u64(index) }
+                transport.send(to: inbound.from, inbound.message.response(payload: writer.bytes))
             }
         case .forwardResponse:
             return

@@ -10,6 +10,7 @@ import Synchronization
 /// - Reads see the local state machine. They are linearizable only after `RaftRuntime.confirmLeadership()`,
 ///   which the core calls before serving each request on the active node. A read that overlaps a snapshot
 ///   restore's swap throws `ReplicationError.restoring` rather than answer from a half-swapped state.
+/// - Inside a `ReadOnlyScope` (a standby serving a read itself) every write is refused and recorded.
 /// - Before the node founds or joins a cluster (`local`), writes go straight to the local store: only
 ///   `sys/init` writes then. While sealed (`closed`), writes fail.
 ///
@@ -27,6 +28,12 @@ public final class ReplicatedStorage: Storage {
     public init(store: NodeStore, mode: Mode) {
         self.store = store
         self.mode = Mutex(mode)
+    }
+
+    /// The runtime writes go through, while the node takes part in its cluster.
+    public var runtime: RaftRuntime? {
+        if case .replicated(let runtime) = mode.withLock({ $0 }) { return runtime }
+        return nil
     }
 
     public func setMode(_ next: Mode) {
@@ -52,6 +59,10 @@ public final class ReplicatedStorage: Storage {
     public func batch(_ operations: [StorageOperation]) async throws {
         for operation in operations { try StorageKey.validate(operation.key) }
         guard !operations.isEmpty else { return }
+        if let scope = ReadOnlyScope.current {
+            scope.refuseWrite()
+            throw WriteRefusedInReadOnlyScope()
+        }
         switch mode.withLock({ $0 }) {
         case .local: try store.writeLocally(operations)
         case .closed: throw ReplicationError.stopped

@@ -54,7 +54,15 @@ public final class CofferMetrics: Sendable {
     }
 
     /// The core's state, set just before each scrape.
-    public func setCoreState(initialized: Bool, unsealed: Bool, tokens: Int?, leases: Int?) {
+    /// `standbyReads`: reads this node served itself as a standby, and those it tried to but forwarded, since
+    /// it started (`coffer_standby_reads{outcome="served"|"forwarded"}`).
+    public func setCoreState(
+        initialized: Bool, unsealed: Bool, tokens: Int?, leases: Int?, standbyReads: (served: Int, forwarded: Int) = (0, 0)
+    ) {
+        CoreMetrics.Gauge(label: "coffer_standby_reads", dimensions: [("outcome", "served")], factory: factory)
+            .record(standbyReads.served)
+        CoreMetrics.Gauge(label: "coffer_standby_reads", dimensions: [("outcome", "forwarded")], factory: factory)
+            .record(standbyReads.forwarded)
         CoreMetrics.Gauge(label: "coffer_core_initialized", factory: factory).record(initialized ? 1 : 0)
         CoreMetrics.Gauge(label: "coffer_core_unsealed", factory: factory).record(unsealed ? 1 : 0)
         if let tokens { CoreMetrics.Gauge(label: "coffer_tokens", factory: factory).record(tokens) }

@@ -29,7 +29,7 @@ api_addr      = "http://127.0.0.1:{port}"
 cluster_addr  = "https://127.0.0.1:{cluster_port}"
 disable_mlock = true
 log_level     = "debug"
-"""
+{extra}"""
 
 
 def request(addr, method, path, body=None, token=None, headers=None, timeout=30):
@@ -71,7 +71,8 @@ class Node:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.data.mkdir(parents=True, exist_ok=True)
         (self.dir / "config.hcl").write_text(CONFIG.format(
-            data=self.data, name=self.name, joins=joins, port=self.port, cluster_port=self.cluster_port))
+            data=self.data, name=self.name, joins=joins, port=self.port, cluster_port=self.cluster_port,
+            extra=self.cluster.extra_config))
 
     def start(self):
         binary = coffer_binary() if self.cluster.kind == "coffer" else bao_binary()
@@ -132,8 +133,10 @@ class Node:
 class Cluster:
     """`kind` is "coffer" or "bao". Nodes 2..N join node 1 through retry_join."""
 
-    def __init__(self, size=3, kind="coffer", env=None):
+    def __init__(self, size=3, kind="coffer", env=None, extra_config=""):
+        """`extra_config`: lines appended to every node's config file."""
         self.kind = kind
+        self.extra_config = extra_config
         self.dir = Path(tempfile.mkdtemp(prefix=f"{kind}-cluster-"))
         self.nodes = [Node(self, index) for index in range(1, size + 1)]
         for node in self.nodes:
