@@ -23,7 +23,8 @@ public final class NodeStore: Sendable {
     /// state and part of the new, so readers outside the Raft loop bracket their reads with it (`guardedRead`).
     let restoreGeneration = Atomic<UInt64>(0)
     /// Raised before a write that touches what the core keeps in memory is applied (keys under `core/`: mount
-    /// tables, keyring, audit table; and `sys/policy/`), and before a snapshot replaces the state.
+    /// tables, keyring, audit table; and `sys/policy/`), and before a snapshot replaces the state; raised again
+    /// once that transaction committed (`committingCachedState`).
     let cachedStateChanges = Atomic<UInt64>(0)
 
     /// Changes whenever state the core caches may have changed (see `cachedStateChanges`) or a restore swapped
@@ -63,6 +64,10 @@ public final class NodeStore: Sendable {
     /// an OS crash that undoes the commit leaves the state machine at the previous applied index, from which
     /// they are applied again. A process crash loses nothing.
     func persist(_ ready: Ready, snapshotData: [UInt8]?, durableHardState: HardState? = nil) throws -> Int {
+        try committingCachedState { try persistUnmarked(ready, snapshotData: snapshotData, durableHardState: durableHardState) }
+    }
+
+    private func persistUnmarked(_ ready: Ready, snapshotData: [UInt8]?, durableHardState: HardState?) throws -> Int {
         if snapshotData == nil, let restore = Self.firstRestoreCommit(in: ready.committedEntries) {
             return try persist(ready, splittingAt: restore, durableHardState: durableHardState)
         }
@@ -115,7 +120,21 @@ public final class NodeStore: Sendable {
     /// Writes the state machine directly, outside the log: only for `sys/init` on a node that has no log yet
     /// (its writes become part of the state every later snapshot carries).
     func writeLocally(_ operations: [StorageOperation]) throws {
-        try environment.write { transaction in try apply(operations, transaction) }
+        try committingCachedState { try environment.write { transaction in try apply(operations, transaction) } }
+    }
+
+    /// Runs `body`, which writes and commits. `apply` raises `cachedStateChanges` before it writes a key the
+    /// core caches, while the transaction is still open: tables a standby builds from storage in that window
+    /// hold the old state under the new number. So once `body` has committed such a write, the number is
+    /// raised again, and those tables are stale by it.
+    private func committingCachedState<Result>(_ body: () throws -> Result) rethrows -> Result {
+        let before = cachedStateChanges.load(ordering: .sequentiallyConsistent)
+        defer {
+            if cachedStateChanges.load(ordering: .sequentiallyConsistent) != before {
+                cachedStateChanges.add(1, ordering: .sequentiallyConsistent)
+            }
+        }
+        return try body()
     }
 
     func apply(_ operations: [StorageOperation], _ transaction: WriteTransaction) throws {

@@ -92,6 +92,9 @@ import Testing
             for key in ["core/mounts", "core/auth", "core/keyring", "core/audit/table", "sys/policy/reader"] {
                 try await storage.batch([.put(key: "logical/other", value: [2]), .delete(key: key)])
                 #expect(store.cachedStateGeneration != generation, "\(key) is cached by the core")
+                // Readers saw `generation + 1` while the write was applied but not committed: tables built
+                // from storage then hold the old state, so the committed write must carry another number.
+                #expect(store.cachedStateGeneration != generation + 1, "\(key): raised again after the commit")
                 generation = store.cachedStateGeneration
             }
         }
