@@ -12,6 +12,9 @@ struct LeaderState: Sendable {
     var acknowledgedRounds: [NodeID: UInt64] = [:]
     /// Set by proposals; entries are sent to followers in batches when the runtime asks for `ready()`.
     var needsBroadcast = false
+    /// Set when the commit index moved; `ready()` tells every follower, on the AppendEntries it sends anyway
+    /// when a proposal came in the same turn, with an empty one otherwise (see `handleAppendResponse`).
+    var needsCommitAnnouncement = false
 }
 
 /// A ReadIndex request waiting for its leadership-confirmation round to be acknowledged by a quorum.

@@ -87,10 +87,14 @@ extension RaftNode {
             }
             leader?.progress[sender] = progress
             if maybeCommit() {
-                // Tell every follower the new commit index now, with an empty append if it has nothing new:
-                // otherwise it learns it only from the next heartbeat, and a leader that stops first (it seals
-                // when it applies a snapshot restore) leaves a follower that never applies the entry.
-                broadcastAppend(allowEmpty: true)
+                // Every follower must hear of the new commit index in this turn, or it learns it only from the
+                // next heartbeat (and a leader that stops first, as it does when it applies a snapshot restore,
+                // leaves a follower that never applies the entry). `ready()` tells it, once the turn's
+                // proposals are in the log: on the AppendEntries that carries them when there are any, so the
+                // follower persists the new entries and applies the committed ones in one fsync, rather than
+                // one for an empty append and one for the entries.
+                leader?.needsCommitAnnouncement = true
+                while sendAppend(to: sender) {}
             } else {
                 while sendAppend(to: sender) {}
             }

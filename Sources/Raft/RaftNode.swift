@@ -105,7 +105,7 @@ public struct RaftNode: Sendable {
 
     /// True when `ready()` would return something to do.
     public var hasReady: Bool {
-        if let leader, leader.needsBroadcast { return true }
+        if let leader, leader.needsBroadcast || leader.needsCommitAnnouncement { return true }
         return !outbox.isEmpty || !readStates.isEmpty || snapshotToInstall != nil
             || currentHardState != persistedHardState || log.persistedIndex < log.lastIndex
             || log.applied < log.committed
@@ -116,9 +116,10 @@ public struct RaftNode: Sendable {
     /// Collects what the runtime must persist, send and apply. Call `advance(_:)` with the result before any
     /// other call on this node.
     public mutating func ready() -> Ready {
-        if leader?.needsBroadcast == true {
+        if let state = leader, state.needsBroadcast || state.needsCommitAnnouncement {
             leader?.needsBroadcast = false
-            broadcastAppend()
+            leader?.needsCommitAnnouncement = false
+            broadcastAppend(allowEmpty: state.needsCommitAnnouncement)
         }
         let hardState = currentHardState
         var ready = Ready(
@@ -159,7 +160,7 @@ public struct RaftNode: Sendable {
                 _ = leader?.progress[id]?.acknowledge(log.persistedIndex)
             }
             if maybeCommit() {
-                broadcastAppend()
+                leader?.needsCommitAnnouncement = true
             }
         }
     }

@@ -178,6 +178,35 @@ import Testing
     /// leader that stops right after applying (it seals on a snapshot restore) must not leave a follower that
     /// learns of the commit only from a heartbeat that never comes.
     @Test func aLeaderTellsEveryFollowerOfANewCommitAtOnce() throws {
+        var (cluster, entry) = try Self.leaderThatJustCommitted()
+        let toThree = cluster.nodes[1]!.ready().messages.filter { $0.to == 3 }
+        #expect(toThree.contains { message in
+            if case .append(let append) = message.kind { return append.commit >= entry.index }
+            return false
+        })
+    }
+
+    /// When a proposal comes in the same turn as the acknowledgement that commits, each follower hears of the
+    /// new commit index on the AppendEntries carrying the proposal, and gets no empty append of its own: it then
+    /// appends and applies in one fsync instead of two.
+    @Test func aNewCommitRidesOnTheSameTurnsAppend() throws {
+        var (cluster, first) = try Self.leaderThatJustCommitted()
+        let second = try cluster.nodes[1]!.propose([8])
+        let messages = cluster.nodes[1]!.ready().messages
+        for follower: NodeID in [2, 3] {
+            let appends = messages.filter { $0.to == follower }.compactMap { message in
+                if case .append(let append) = message.kind { return append }
+                return nil
+            }
+            #expect(appends.allSatisfy { !$0.entries.isEmpty }, "no empty append to \(follower)")
+            #expect(appends.contains { $0.entries.contains { $0.index == second.index } && $0.commit >= first.index },
+                    "the append with the new entry carries the commit, to \(follower)")
+        }
+    }
+
+    /// Node 1 leads, proposed one entry and has just stepped node 2's acknowledgement, which commits it; node 3
+    /// has not answered.
+    static func leaderThatJustCommitted() throws -> (TestCluster, EntryID) {
         var cluster = TestCluster()
         for id: NodeID in [1, 2, 3] { cluster.add(id, state: .bootstrap(voters: [1, 2, 3])) }
         cluster.elect(1)
@@ -191,11 +220,7 @@ import Testing
         cluster.inFlight.removeAll()
         for message in acknowledgements { cluster.nodes[1]!.step(message) }
         #expect(cluster[1].log.committed == entry.index)
-        let toThree = cluster.nodes[1]!.ready().messages.filter { $0.to == 3 }
-        #expect(toThree.contains { message in
-            if case .append(let append) = message.kind { return append.commit >= entry.index }
-            return false
-        })
+        return (cluster, entry)
     }
 
     @Test func malformedAppendEntriesAreIgnored() {
