@@ -26,6 +26,8 @@ public final class NodeStore: Sendable {
     /// tables, keyring, audit table; and `sys/policy/`), and before a snapshot replaces the state; raised again
     /// once that transaction committed (`committingCachedState`).
     let cachedStateChanges = Atomic<UInt64>(0)
+    /// Committed writes a leader has answered and made visible before their apply committed (`PendingApply`).
+    let pendingApply = Mutex(PendingApply())
 
     /// Changes whenever state the core caches may have changed (see `cachedStateChanges`) or a restore swapped
     /// the state: a standby that serves reads from tables it built notices they may be stale.

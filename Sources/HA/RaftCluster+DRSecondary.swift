@@ -35,8 +35,7 @@ extension RaftCluster {
 
     /// A big-endian u64 stored in clear under `raft/dr/` (indexes and counters, no secret).
     private func storedIndex(_ key: String) -> UInt64? {
-        guard let bytes = try? store.environment.read({ try $0.get(Array(key.utf8), in: store.data.database) }),
-            bytes.count == 8
+        guard let bytes = try? store.visibleValue(key), bytes.count == 8
         else { return nil }
         return bytes.reduce(0) { $0 << 8 | UInt64($1) }
     }

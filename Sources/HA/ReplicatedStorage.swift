@@ -5,8 +5,10 @@ import Synchronization
 /// the Raft log.
 ///
 /// Guarantees (on top of `Storage`'s):
-/// - A write that returns was committed by a quorum, fsync'd and applied here (`RaftRuntime.write`). A write
-///   that throws `ReplicationError.unknownOutcome` may still apply; every other error means it never will.
+/// - A write that returns was committed by a quorum (in the log, fsync'd, on a majority) and is visible to
+///   reads here (`RaftRuntime.write`); its apply to the local LMDB may still be committing, and until it has,
+///   reads find it in the node store's overlay (`PendingApply`). A write that throws
+///   `ReplicationError.unknownOutcome` may still apply; every other error means it never will.
 /// - Reads see the local state machine. They are linearizable only after `RaftRuntime.confirmLeadership()`,
 ///   which the core calls before serving each request on the active node. A read that overlaps a snapshot
 ///   restore's swap throws `ReplicationError.restoring` rather than answer from a half-swapped state.
@@ -41,11 +43,17 @@ public final class ReplicatedStorage: Storage {
     }
 
     public func get(_ key: String) async throws -> [UInt8]? {
-        try await store.guardedRead { try await store.data.get(key) }
+        try StorageKey.validate(key)
+        // The overlay before LMDB, never after: see `PendingApply`.
+        return try store.guardedRead { try store.visibleValue(key) }
     }
 
     public func list(prefix: String) async throws -> [String] {
-        try await store.guardedRead { try await store.data.list(prefix: prefix) }
+        let pending = store.pendingValues(under: prefix)
+        if pending.isEmpty {
+            return try await store.guardedRead { try await store.data.list(prefix: prefix) }
+        }
+        return try store.guardedRead { try store.list(prefix: prefix, over: pending) }
     }
 
     public func put(_ key: String, _ value: [UInt8]) async throws {

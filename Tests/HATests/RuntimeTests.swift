@@ -77,7 +77,7 @@ final class RuntimeHarness: @unchecked Sendable {
         let entries = await runtime.status.lastIndex - before
         // Group commit: 200 concurrent writes needed fewer entries (and fsyncs) than writes.
         #expect(entries < 200)
-        #expect(try await harness.stores[leader].data.get("k/199") == Array("v199".utf8))
+        #expect(try harness.stores[leader].visibleValue("k/199") == Array("v199".utf8))
         for _ in 0..<200 {
             let hashes = try Set(harness.stores.map { try $0.stateHash() })
             if hashes.count == 1 { break }
